@@ -312,4 +312,3 @@ func TestMounterIsIdempotent(t *testing.T) {
 		t.Errorf("still mounted: %v", m)
 	}
 }
-
