@@ -14,7 +14,9 @@ const MaxLogBytes = 64 << 10
 
 // Reporter records a running job's steps, progress and log. Every call saves
 // the job and publishes it to subscribers; a failure to save is logged, not
-// returned, so reporting never breaks the work itself. Safe for concurrent use.
+// returned, so reporting never breaks the work itself. Safe for concurrent
+// use. A nil *Reporter discards everything, so a handler can be called
+// directly (e.g. from a command-line tool) without a pool.
 type Reporter struct {
 	pool *Pool
 
@@ -51,6 +53,9 @@ func (r *Reporter) Logf(format string, args ...any) {
 
 // update applies fn to the job, saves and publishes it.
 func (r *Reporter) update(fn func(*left4me.Job)) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fn(r.job)
