@@ -15,7 +15,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,6 +59,11 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	file, err := ParseURL(databaseURL)
 	if err != nil {
 		return nil, err
+	}
+	if file != ":memory:" {
+		if err := createPrivate(file); err != nil {
+			return nil, err
+		}
 	}
 	sqldb, err := sql.Open("sqlite", file+"?"+connParams)
 	if err != nil {
@@ -100,6 +107,20 @@ func ParseURL(databaseURL string) (string, error) {
 		return "", fmt.Errorf("database url %q: want sqlite:///absolute/path.db, sqlite://relative.db or :memory:", databaseURL)
 	}
 	return s, nil
+}
+
+// createPrivate creates the database file's directory and the file itself,
+// readable by the owner only, because it holds password and token hashes
+// (SQLite gives its -wal and -shm files the same mode).
+func createPrivate(file string) error {
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return fmt.Errorf("create database directory: %w", err)
+	}
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	return f.Close()
 }
 
 // Close closes the database.

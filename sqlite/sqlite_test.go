@@ -80,6 +80,9 @@ func TestOpen(t *testing.T) {
 		if _, err := os.Stat(path + "-wal"); err != nil {
 			t.Fatalf("no WAL file next to the database: %v", err)
 		}
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("database file mode: %v, %v; want 0600 (it holds password hashes)", fi.Mode(), err)
+		}
 		// A second Open of the same file (a restarted panel) must not
 		// re-run migrations nor lose data.
 		db2 := mustOpenPath(t, path)
@@ -106,6 +109,13 @@ func TestOpen(t *testing.T) {
 		}
 		if all, err := users.FindUsers(context.Background()); err != nil || len(all) != 3 {
 			t.Fatalf("FindUsers = %d users, %v; want 3", len(all), err)
+		}
+	})
+	t.Run("CreatesDirectory", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "new", "dir", "left4me.db")
+		mustOpenPath(t, path)
+		if _, err := os.Stat(path); err != nil {
+			t.Fatal(err)
 		}
 	})
 	t.Run("RefusesBadURL", func(t *testing.T) {
