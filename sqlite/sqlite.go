@@ -78,7 +78,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		sqldb.SetConnMaxIdleTime(0)
 	}
 	db := &DB{db: sqldb, dsn: file, Now: time.Now}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, migrationFS); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("migrate database %q: %w", file, err)
 	}
@@ -170,7 +170,7 @@ func (db *DB) portRange() (int, int) {
 
 // migrate applies every migrations/NNNN_*.sql newer than schema_version, all
 // in one transaction, so a failed migration leaves the schema untouched.
-func (db *DB) migrate(ctx context.Context) error {
+func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 	tx, err := db.beginTx(ctx)
 	if err != nil {
 		return err
@@ -183,7 +183,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
 		return fmt.Errorf("read schema_version: %w", err)
 	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
@@ -196,15 +196,15 @@ func (db *DB) migrate(ctx context.Context) error {
 		if version <= current {
 			continue
 		}
-		if err := applyMigration(ctx, tx, name, version); err != nil {
+		if err := applyMigration(ctx, tx, fsys, name, version); err != nil {
 			return err
 		}
 	}
 	return tx.Commit()
 }
 
-func applyMigration(ctx context.Context, tx *Tx, name string, version int) error {
-	body, err := migrationFS.ReadFile(name)
+func applyMigration(ctx context.Context, tx *Tx, fsys fs.FS, name string, version int) error {
+	body, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return err
 	}

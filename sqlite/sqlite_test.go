@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/left4me/left4me"
@@ -116,6 +118,34 @@ func TestOpen(t *testing.T) {
 		mustOpenPath(t, path)
 		if _, err := os.Stat(path); err != nil {
 			t.Fatal(err)
+		}
+	})
+	t.Run("FailedMigrationRollsBack", func(t *testing.T) {
+		ctx := context.Background()
+		db := MustOpenDB(t)
+		before, _ := db.SchemaVersion(ctx)
+		bad := fstest.MapFS{
+			"migrations/0900_good.sql": {Data: []byte("CREATE TABLE extra (id INTEGER PRIMARY KEY);")},
+			"migrations/0901_bad.sql":  {Data: []byte("CREATE TABLE broken (;")},
+		}
+		if err := db.Migrate(ctx, bad); err == nil || !strings.Contains(err.Error(), "0901_bad.sql") {
+			t.Fatalf("Migrate with a broken file: %v, want an error naming it", err)
+		}
+		if ok, err := db.TableExists(ctx, "extra"); err != nil || ok {
+			t.Fatalf("table from the earlier migration of the failed batch exists: %v %v", ok, err)
+		}
+		if v, _ := db.SchemaVersion(ctx); v != before {
+			t.Fatalf("schema version %d after a failed migration, want %d", v, before)
+		}
+		good := fstest.MapFS{"migrations/0900_good.sql": bad["migrations/0900_good.sql"]}
+		if err := db.Migrate(ctx, good); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := db.SchemaVersion(ctx); v != 900 {
+			t.Fatalf("schema version %d, want 900", v)
+		}
+		if ok, _ := db.TableExists(ctx, "extra"); !ok {
+			t.Fatal("migration 0900 not applied")
 		}
 	})
 	t.Run("RefusesBadURL", func(t *testing.T) {
