@@ -1,6 +1,7 @@
 package host_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -24,7 +25,10 @@ func newProcessHost(t *testing.T) (*host.Host, *supervisor.Supervisor, *hosttest
 	sup.StopTimeout = 2 * time.Second
 	sup.RestartDelay = 50 * time.Millisecond
 	t.Cleanup(func() {
-		sup.Close(t.Context())
+		// t.Context is already cancelled when cleanups run.
+		if err := sup.Close(context.Background()); err != nil {
+			t.Errorf("close supervisor: %v", err)
+		}
 		assertNothingMounted(t, root)
 	})
 	return &host.Host{Root: root, Runtime: sup, Mounter: overlayfs.Mounter{Root: root}}, sup, fake
@@ -56,6 +60,7 @@ func TestLifecycleWithProcessRuntime(t *testing.T) {
 	if err := h.Start(ctx, spec); err != nil {
 		t.Fatal(err)
 	}
+	fake.WaitStarts(t, 1, 10*time.Second)
 	waitState(t, h, "srv1", "active (running)")
 	if ok, _ := overlayfs.IsMounted(h.MergedDir("srv1")); !ok {
 		t.Error("running instance is not mounted")
@@ -80,6 +85,7 @@ func TestLifecycleWithProcessRuntime(t *testing.T) {
 	if err := h.Start(ctx, spec); err != nil {
 		t.Fatal(err)
 	}
+	fake.WaitStarts(t, 2, 10*time.Second)
 	waitState(t, h, "srv1", "active (running)")
 	if err := h.Reset(ctx, "srv1"); err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/left4me/left4me/overlayfs"
@@ -143,7 +142,7 @@ func (s *Supervisor) command(name string) (*exec.Cmd, error) {
 func exitError(err error) error {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
-		return fmt.Errorf("srcds_run %s", strings.TrimPrefix(ee.ProcessState.String(), "exit "))
+		return fmt.Errorf("srcds_run exited: %s", ee.ProcessState)
 	}
 	return err
 }

@@ -41,7 +41,7 @@ func NewRoot(t testing.TB) string {
 
 // FakeServer is a fake installation's srcds_run. At every start it appends to
 // Dir/starts and records, in Dir, its arguments (args, one a line), its
-// working directory, L4D2_PORT, the names and contents of the cfg files it
+// working directory, pid, environment, L4D2_PORT, the names and contents of the cfg files it
 // sees (cfgs) and the content of who.txt in its game dir; then it behaves as
 // Dir/mode says: "run" (default: sleep until signalled), "exit0", "fail"
 // (exit 3), "stubborn" (ignore SIGINT) or "output" (print a few lines, exit 0).
@@ -78,7 +78,9 @@ for f in left4dead2/cfg/*.cfg; do
 	printf '\n' >> "$tmp/cfgs"
 done
 cat who.txt > "$tmp/who" 2>/dev/null
-for x in args cwd port cfgs who; do mv "$tmp/$x" "$rec/$x"; done
+env > "$tmp/env"
+echo $$ > "$tmp/pid"
+for x in args cwd port cfgs who env pid; do mv "$tmp/$x" "$rec/$x"; done
 echo start >> "$rec/starts"
 mode=$(cat "$rec/mode" 2>/dev/null || echo run)
 case "$mode" in
@@ -120,6 +122,20 @@ func (f *FakeServer) Port(t testing.TB) int {
 		t.Fatalf("fake srcds port: %v", err)
 	}
 	return p
+}
+
+// Pid is the process id of the last start.
+func (f *FakeServer) Pid(t testing.TB) int {
+	p, err := strconv.Atoi(strings.TrimSpace(f.read(t, "pid")))
+	if err != nil {
+		t.Fatalf("fake srcds pid: %v", err)
+	}
+	return p
+}
+
+// Env is the environment of the last start, one VAR=value a line.
+func (f *FakeServer) Env(t testing.TB) []string {
+	return strings.Split(strings.TrimSpace(f.read(t, "env")), "\n")
 }
 
 // Cwd is the working directory of the last start.
