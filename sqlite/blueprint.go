@@ -26,14 +26,14 @@ func NewBlueprintService(db *DB) *BlueprintService {
 // FindBlueprintByID returns the blueprint with its overlays, uppermost first;
 // ENOTFOUND when missing.
 func (s *BlueprintService) FindBlueprintByID(ctx context.Context, id int64) (*left4me.Blueprint, error) {
-	return readTx(ctx, s.db, func(tx *Tx) (*left4me.Blueprint, error) {
+	return readTx(ctx, s.db, func(tx *dbTx) (*left4me.Blueprint, error) {
 		return findBlueprintByID(ctx, tx, id)
 	})
 }
 
 // FindBlueprints returns every blueprint with its overlays, ordered by name.
 func (s *BlueprintService) FindBlueprints(ctx context.Context) ([]*left4me.Blueprint, error) {
-	return readTx(ctx, s.db, func(tx *Tx) ([]*left4me.Blueprint, error) {
+	return readTx(ctx, s.db, func(tx *dbTx) ([]*left4me.Blueprint, error) {
 		return findBlueprints(ctx, tx, "1 = 1 ORDER BY name, id")
 	})
 }
@@ -42,19 +42,19 @@ func (s *BlueprintService) FindBlueprints(ctx context.Context) ([]*left4me.Bluep
 // plain words; overlay ids exist, each at most once) and sets b.ID and
 // timestamps. EINVALID or ECONFLICT name the bad field.
 func (s *BlueprintService) CreateBlueprint(ctx context.Context, b *left4me.Blueprint) error {
-	return writeTx(ctx, s.db, func(tx *Tx) error { return saveBlueprint(ctx, tx, b, true) })
+	return writeTx(ctx, s.db, func(tx *dbTx) error { return saveBlueprint(ctx, tx, b, true) })
 }
 
 // UpdateBlueprint replaces name, config, args and the overlay list of b.ID
 // with the same checks as CreateBlueprint, and sets b.UpdatedAt and
 // b.CreatedAt; ENOTFOUND when missing.
 func (s *BlueprintService) UpdateBlueprint(ctx context.Context, b *left4me.Blueprint) error {
-	return writeTx(ctx, s.db, func(tx *Tx) error { return saveBlueprint(ctx, tx, b, false) })
+	return writeTx(ctx, s.db, func(tx *dbTx) error { return saveBlueprint(ctx, tx, b, false) })
 }
 
 // DeleteBlueprint refuses with ECONFLICT while a server uses it; ENOTFOUND when missing.
 func (s *BlueprintService) DeleteBlueprint(ctx context.Context, id int64) error {
-	return writeTx(ctx, s.db, func(tx *Tx) error {
+	return writeTx(ctx, s.db, func(tx *dbTx) error {
 		if _, err := findBlueprintByID(ctx, tx, id); err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func (s *BlueprintService) DeleteBlueprint(ctx context.Context, id int64) error 
 }
 
 // saveBlueprint inserts (create) or replaces b after validating it.
-func saveBlueprint(ctx context.Context, tx *Tx, b *left4me.Blueprint, create bool) error {
+func saveBlueprint(ctx context.Context, tx *dbTx, b *left4me.Blueprint, create bool) error {
 	var old *left4me.Blueprint
 	if create {
 		b.ID = 0
@@ -106,7 +106,7 @@ func saveBlueprint(ctx context.Context, tx *Tx, b *left4me.Blueprint, create boo
 	return replaceBlueprintOverlays(ctx, tx, b)
 }
 
-func validateBlueprint(ctx context.Context, tx *Tx, b *left4me.Blueprint) error {
+func validateBlueprint(ctx context.Context, tx *dbTx, b *left4me.Blueprint) error {
 	name, err := cleanLabel("blueprint", b.Name)
 	if err != nil {
 		return err
@@ -141,7 +141,7 @@ func validateBlueprint(ctx context.Context, tx *Tx, b *left4me.Blueprint) error 
 	return nil
 }
 
-func replaceBlueprintOverlays(ctx context.Context, tx *Tx, b *left4me.Blueprint) error {
+func replaceBlueprintOverlays(ctx context.Context, tx *dbTx, b *left4me.Blueprint) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM blueprint_overlays WHERE blueprint_id = ?`, b.ID); err != nil {
 		return fmt.Errorf("clear blueprint overlays: %w", err)
 	}
@@ -154,7 +154,7 @@ func replaceBlueprintOverlays(ctx context.Context, tx *Tx, b *left4me.Blueprint)
 	return nil
 }
 
-func findBlueprintByID(ctx context.Context, tx *Tx, id int64) (*left4me.Blueprint, error) {
+func findBlueprintByID(ctx context.Context, tx *dbTx, id int64) (*left4me.Blueprint, error) {
 	bs, err := findBlueprints(ctx, tx, "id = ?", id)
 	if err != nil {
 		return nil, err
@@ -164,7 +164,7 @@ func findBlueprintByID(ctx context.Context, tx *Tx, id int64) (*left4me.Blueprin
 	return bs[0], nil
 }
 
-func findBlueprints(ctx context.Context, tx *Tx, where string, args ...any) ([]*left4me.Blueprint, error) {
+func findBlueprints(ctx context.Context, tx *dbTx, where string, args ...any) ([]*left4me.Blueprint, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, name, config, args, created_at, updated_at FROM blueprints WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query blueprints: %w", err)
@@ -193,7 +193,7 @@ func findBlueprints(ctx context.Context, tx *Tx, where string, args ...any) ([]*
 }
 
 // attachOverlays loads the overlay lists of the given blueprints in one query.
-func attachOverlays(ctx context.Context, tx *Tx, byID map[int64]*left4me.Blueprint) error {
+func attachOverlays(ctx context.Context, tx *dbTx, byID map[int64]*left4me.Blueprint) error {
 	if len(byID) == 0 {
 		return nil
 	}

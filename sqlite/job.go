@@ -24,14 +24,14 @@ func NewJobService(db *DB) *JobService {
 
 // FindJobByID returns ENOTFOUND when missing.
 func (s *JobService) FindJobByID(ctx context.Context, id int64) (*left4me.Job, error) {
-	return readTx(ctx, s.db, func(tx *Tx) (*left4me.Job, error) {
+	return readTx(ctx, s.db, func(tx *dbTx) (*left4me.Job, error) {
 		return findJobByID(ctx, tx, id)
 	})
 }
 
 // FindJobs returns the jobs matching filter, newest first.
 func (s *JobService) FindJobs(ctx context.Context, filter left4me.JobFilter) ([]*left4me.Job, error) {
-	return readTx(ctx, s.db, func(tx *Tx) ([]*left4me.Job, error) {
+	return readTx(ctx, s.db, func(tx *dbTx) ([]*left4me.Job, error) {
 		where, args := []string{"1 = 1"}, []any{}
 		if filter.Target != "" {
 			where, args = append(where, "target = ?"), append(args, filter.Target)
@@ -56,7 +56,7 @@ func (s *JobService) FindJobs(ctx context.Context, filter left4me.JobFilter) ([]
 // type and target instead of creating one.
 func (s *JobService) CreateJob(ctx context.Context, j *left4me.Job) (*left4me.Job, error) {
 	var out *left4me.Job
-	err := writeTx(ctx, s.db, func(tx *Tx) (err error) {
+	err := writeTx(ctx, s.db, func(tx *dbTx) (err error) {
 		out, err = createJob(ctx, tx, j)
 		return err
 	})
@@ -67,7 +67,7 @@ func (s *JobService) CreateJob(ctx context.Context, j *left4me.Job) (*left4me.Jo
 // returns it, or nil when none is queued. Two workers never claim the same job.
 func (s *JobService) ClaimJob(ctx context.Context) (*left4me.Job, error) {
 	var out *left4me.Job
-	err := writeTx(ctx, s.db, func(tx *Tx) error {
+	err := writeTx(ctx, s.db, func(tx *dbTx) error {
 		jobs, err := findJobs(ctx, tx, "state = ? ORDER BY id LIMIT 1", left4me.JobQueued)
 		if err != nil || len(jobs) == 0 {
 			return err
@@ -87,7 +87,7 @@ func (s *JobService) ClaimJob(ctx context.Context) (*left4me.Job, error) {
 // UpdateJob saves state, error, steps, log and timestamps of j; FinishedAt is
 // set to now when the state is final and it is unset. ENOTFOUND when missing.
 func (s *JobService) UpdateJob(ctx context.Context, j *left4me.Job) error {
-	return writeTx(ctx, s.db, func(tx *Tx) error { return updateJob(ctx, tx, j) })
+	return writeTx(ctx, s.db, func(tx *dbTx) error { return updateJob(ctx, tx, j) })
 }
 
 // FailRunningJobs marks every running job failed with reason: its running
@@ -95,13 +95,13 @@ func (s *JobService) UpdateJob(ctx context.Context, j *left4me.Job) error {
 // it failed. Called at start, when any job still running was interrupted.
 func (s *JobService) FailRunningJobs(ctx context.Context, reason string) (int, error) {
 	var n int
-	err := writeTx(ctx, s.db, func(tx *Tx) error {
+	err := writeTx(ctx, s.db, func(tx *dbTx) error {
 		jobs, err := findJobs(ctx, tx, "state = ? ORDER BY id", left4me.JobRunning)
 		if err != nil {
 			return err
 		}
 		for _, j := range jobs {
-			FailJob(j, reason)
+			failJob(j, reason)
 			if err := updateJob(ctx, tx, j); err != nil {
 				return err
 			}
@@ -112,9 +112,9 @@ func (s *JobService) FailRunningJobs(ctx context.Context, reason string) (int, e
 	return n, err
 }
 
-// FailJob marks j failed with a safe reason in memory: running steps fail
+// failJob marks j failed with a safe reason in memory: running steps fail
 // and the reason ends the log. The caller saves it.
-func FailJob(j *left4me.Job, reason string) {
+func failJob(j *left4me.Job, reason string) {
 	j.State, j.Error = left4me.JobFailed, reason
 	for i := range j.Steps {
 		if j.Steps[i].State == left4me.JobRunning {
@@ -127,7 +127,7 @@ func FailJob(j *left4me.Job, reason string) {
 	j.Log += "failed: " + reason + "\n"
 }
 
-func createJob(ctx context.Context, tx *Tx, in *left4me.Job) (*left4me.Job, error) {
+func createJob(ctx context.Context, tx *dbTx, in *left4me.Job) (*left4me.Job, error) {
 	if in.Type == "" {
 		return nil, left4me.Errorf(left4me.EINVALID, "job type must not be empty")
 	}
@@ -157,7 +157,7 @@ func createJob(ctx context.Context, tx *Tx, in *left4me.Job) (*left4me.Job, erro
 	return j, nil
 }
 
-func updateJob(ctx context.Context, tx *Tx, j *left4me.Job) error {
+func updateJob(ctx context.Context, tx *dbTx, j *left4me.Job) error {
 	if j.Done() && j.FinishedAt == nil {
 		now := tx.now
 		j.FinishedAt = &now
@@ -177,7 +177,7 @@ func updateJob(ctx context.Context, tx *Tx, j *left4me.Job) error {
 	return nil
 }
 
-func findJobByID(ctx context.Context, tx *Tx, id int64) (*left4me.Job, error) {
+func findJobByID(ctx context.Context, tx *dbTx, id int64) (*left4me.Job, error) {
 	jobs, err := findJobs(ctx, tx, "id = ?", id)
 	if err != nil {
 		return nil, err
@@ -189,7 +189,7 @@ func findJobByID(ctx context.Context, tx *Tx, id int64) (*left4me.Job, error) {
 
 const jobColumns = `id, type, target, state, error, steps, log, created_at, started_at, finished_at`
 
-func findJobs(ctx context.Context, tx *Tx, where string, args ...any) ([]*left4me.Job, error) {
+func findJobs(ctx context.Context, tx *dbTx, where string, args ...any) ([]*left4me.Job, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query jobs: %w", err)

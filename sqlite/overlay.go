@@ -22,14 +22,14 @@ func NewOverlayService(db *DB) *OverlayService {
 
 // FindOverlayByID returns ENOTFOUND when missing.
 func (s *OverlayService) FindOverlayByID(ctx context.Context, id int64) (*left4me.Overlay, error) {
-	return readTx(ctx, s.db, func(tx *Tx) (*left4me.Overlay, error) {
+	return readTx(ctx, s.db, func(tx *dbTx) (*left4me.Overlay, error) {
 		return findOverlayByID(ctx, tx, id)
 	})
 }
 
 // FindOverlays returns every overlay ordered by name.
 func (s *OverlayService) FindOverlays(ctx context.Context) ([]*left4me.Overlay, error) {
-	return readTx(ctx, s.db, func(tx *Tx) ([]*left4me.Overlay, error) {
+	return readTx(ctx, s.db, func(tx *dbTx) ([]*left4me.Overlay, error) {
 		return findOverlays(ctx, tx, "1 = 1 ORDER BY name, id")
 	})
 }
@@ -37,13 +37,13 @@ func (s *OverlayService) FindOverlays(ctx context.Context) ([]*left4me.Overlay, 
 // CreateOverlay validates kind (files, workshop, script) and name (trimmed,
 // 1-64 characters, unique: ECONFLICT) and sets o.ID and timestamps.
 func (s *OverlayService) CreateOverlay(ctx context.Context, o *left4me.Overlay) error {
-	return writeTx(ctx, s.db, func(tx *Tx) error { return createOverlay(ctx, tx, o) })
+	return writeTx(ctx, s.db, func(tx *dbTx) error { return createOverlay(ctx, tx, o) })
 }
 
 // UpdateOverlay renames; ECONFLICT/EINVALID on a bad name, ENOTFOUND when missing.
 func (s *OverlayService) UpdateOverlay(ctx context.Context, id int64, name string) (*left4me.Overlay, error) {
 	var o *left4me.Overlay
-	err := writeTx(ctx, s.db, func(tx *Tx) (err error) {
+	err := writeTx(ctx, s.db, func(tx *dbTx) (err error) {
 		o, err = renameOverlay(ctx, tx, id, name)
 		return err
 	})
@@ -53,7 +53,7 @@ func (s *OverlayService) UpdateOverlay(ctx context.Context, id int64, name strin
 // DeleteOverlay refuses with ECONFLICT while a blueprint uses the overlay;
 // ENOTFOUND when missing. The overlay's files are the caller's to remove.
 func (s *OverlayService) DeleteOverlay(ctx context.Context, id int64) error {
-	return writeTx(ctx, s.db, func(tx *Tx) error {
+	return writeTx(ctx, s.db, func(tx *dbTx) error {
 		if _, err := findOverlayByID(ctx, tx, id); err != nil {
 			return err
 		}
@@ -76,7 +76,7 @@ func validOverlayKind(kind string) bool {
 	return false
 }
 
-func createOverlay(ctx context.Context, tx *Tx, o *left4me.Overlay) error {
+func createOverlay(ctx context.Context, tx *dbTx, o *left4me.Overlay) error {
 	if !validOverlayKind(o.Kind) {
 		return left4me.Errorf(left4me.EINVALID, "unknown overlay kind %q: use %s, %s or %s", o.Kind, left4me.OverlayFiles, left4me.OverlayWorkshop, left4me.OverlayScript)
 	}
@@ -94,7 +94,7 @@ func createOverlay(ctx context.Context, tx *Tx, o *left4me.Overlay) error {
 	return nil
 }
 
-func renameOverlay(ctx context.Context, tx *Tx, id int64, name string) (*left4me.Overlay, error) {
+func renameOverlay(ctx context.Context, tx *dbTx, id int64, name string) (*left4me.Overlay, error) {
 	o, err := findOverlayByID(ctx, tx, id)
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func renameOverlay(ctx context.Context, tx *Tx, id int64, name string) (*left4me
 }
 
 // uniqueOverlayName cleans name and refuses it when another overlay (not self) has it.
-func uniqueOverlayName(ctx context.Context, tx *Tx, name string, self int64) (string, error) {
+func uniqueOverlayName(ctx context.Context, tx *dbTx, name string, self int64) (string, error) {
 	name, err := cleanLabel("overlay", name)
 	if err != nil {
 		return "", err
@@ -123,7 +123,7 @@ func uniqueOverlayName(ctx context.Context, tx *Tx, name string, self int64) (st
 	return name, nil
 }
 
-func findOverlayByID(ctx context.Context, tx *Tx, id int64) (*left4me.Overlay, error) {
+func findOverlayByID(ctx context.Context, tx *dbTx, id int64) (*left4me.Overlay, error) {
 	overlays, err := findOverlays(ctx, tx, "id = ?", id)
 	if err != nil {
 		return nil, err
@@ -133,7 +133,7 @@ func findOverlayByID(ctx context.Context, tx *Tx, id int64) (*left4me.Overlay, e
 	return overlays[0], nil
 }
 
-func findOverlays(ctx context.Context, tx *Tx, where string, args ...any) ([]*left4me.Overlay, error) {
+func findOverlays(ctx context.Context, tx *dbTx, where string, args ...any) ([]*left4me.Overlay, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, kind, name, created_at, updated_at FROM overlays WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query overlays: %w", err)
@@ -151,7 +151,7 @@ func findOverlays(ctx context.Context, tx *Tx, where string, args ...any) ([]*le
 }
 
 // stringColumn returns the first column of every row of query.
-func stringColumn(ctx context.Context, tx *Tx, query string, args ...any) ([]string, error) {
+func stringColumn(ctx context.Context, tx *dbTx, query string, args ...any) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)

@@ -21,7 +21,7 @@ func NewServerService(db *DB) *ServerService {
 
 // FindServerByName returns ENOTFOUND when missing.
 func (s *ServerService) FindServerByName(ctx context.Context, name string) (*left4me.Server, error) {
-	return readTx(ctx, s.db, func(tx *Tx) (*left4me.Server, error) {
+	return readTx(ctx, s.db, func(tx *dbTx) (*left4me.Server, error) {
 		s, err := findServer(ctx, tx, "name = ?", name)
 		if left4me.ErrorCode(err) == left4me.ENOTFOUND {
 			return nil, left4me.Errorf(left4me.ENOTFOUND, "server %q not found", name)
@@ -32,7 +32,7 @@ func (s *ServerService) FindServerByName(ctx context.Context, name string) (*lef
 
 // FindServerByID returns ENOTFOUND when missing.
 func (s *ServerService) FindServerByID(ctx context.Context, id int64) (*left4me.Server, error) {
-	return readTx(ctx, s.db, func(tx *Tx) (*left4me.Server, error) {
+	return readTx(ctx, s.db, func(tx *dbTx) (*left4me.Server, error) {
 		s, err := findServer(ctx, tx, "id = ?", id)
 		if left4me.ErrorCode(err) == left4me.ENOTFOUND {
 			return nil, left4me.Errorf(left4me.ENOTFOUND, "server %d not found", id)
@@ -43,7 +43,7 @@ func (s *ServerService) FindServerByID(ctx context.Context, id int64) (*left4me.
 
 // FindServers returns every server ordered by name.
 func (s *ServerService) FindServers(ctx context.Context) ([]*left4me.Server, error) {
-	return readTx(ctx, s.db, func(tx *Tx) ([]*left4me.Server, error) {
+	return readTx(ctx, s.db, func(tx *dbTx) ([]*left4me.Server, error) {
 		return findServers(ctx, tx, "1 = 1 ORDER BY name")
 	})
 }
@@ -54,7 +54,7 @@ func (s *ServerService) FindServers(ctx context.Context) ([]*left4me.Server, err
 // (ECONFLICT when none is free) and otherwise refuses a taken (ECONFLICT) or
 // out-of-range (EINVALID) port. It sets s.ID, s.Port and timestamps.
 func (s *ServerService) CreateServer(ctx context.Context, srv *left4me.Server) error {
-	return writeTx(ctx, s.db, func(tx *Tx) error { return createServer(ctx, tx, srv) })
+	return writeTx(ctx, s.db, func(tx *dbTx) error { return createServer(ctx, tx, srv) })
 }
 
 // UpdateServer changes the blueprint, port (0 keeps the current one) and
@@ -62,16 +62,16 @@ func (s *ServerService) CreateServer(ctx context.Context, srv *left4me.Server) e
 // CreateServer; the name cannot change. It fills srv with the saved row;
 // ENOTFOUND when missing.
 func (s *ServerService) UpdateServer(ctx context.Context, srv *left4me.Server) error {
-	return writeTx(ctx, s.db, func(tx *Tx) error { return updateServer(ctx, tx, srv) })
+	return writeTx(ctx, s.db, func(tx *dbTx) error { return updateServer(ctx, tx, srv) })
 }
 
 // DeleteServer removes the row; ENOTFOUND when missing. The instance on the
 // host is the server.delete job's to purge first.
 func (s *ServerService) DeleteServer(ctx context.Context, id int64) error {
-	return writeTx(ctx, s.db, func(tx *Tx) error { return deleteRow(ctx, tx, "servers", id, "server") })
+	return writeTx(ctx, s.db, func(tx *dbTx) error { return deleteRow(ctx, tx, "servers", id, "server") })
 }
 
-func createServer(ctx context.Context, tx *Tx, s *left4me.Server) error {
+func createServer(ctx context.Context, tx *dbTx, s *left4me.Server) error {
 	if err := left4me.ValidateName(s.Name); err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func createServer(ctx context.Context, tx *Tx, s *left4me.Server) error {
 	return nil
 }
 
-func updateServer(ctx context.Context, tx *Tx, s *left4me.Server) error {
+func updateServer(ctx context.Context, tx *dbTx, s *left4me.Server) error {
 	old, err := findServer(ctx, tx, "id = ?", s.ID)
 	if err != nil {
 		return err
@@ -125,7 +125,7 @@ func updateServer(ctx context.Context, tx *Tx, s *left4me.Server) error {
 
 // checkServerFields validates desired state, blueprint and port of s (whose
 // ID is 0 when new), allocating a port when s.Port is 0.
-func checkServerFields(ctx context.Context, tx *Tx, s *left4me.Server) error {
+func checkServerFields(ctx context.Context, tx *dbTx, s *left4me.Server) error {
 	if s.DesiredState != left4me.DesiredRunning && s.DesiredState != left4me.DesiredStopped {
 		return left4me.Errorf(left4me.EINVALID, "desired state %q must be %q or %q", s.DesiredState, left4me.DesiredRunning, left4me.DesiredStopped)
 	}
@@ -154,7 +154,7 @@ func checkServerFields(ctx context.Context, tx *Tx, s *left4me.Server) error {
 }
 
 // freePort returns the lowest port of the range no server uses.
-func freePort(ctx context.Context, tx *Tx) (int, error) {
+func freePort(ctx context.Context, tx *dbTx) (int, error) {
 	start, end := tx.db.portRange()
 	rows, err := tx.QueryContext(ctx, `SELECT port FROM servers WHERE port BETWEEN ? AND ? ORDER BY port`, start, end)
 	if err != nil {
@@ -183,7 +183,7 @@ func freePort(ctx context.Context, tx *Tx) (int, error) {
 
 const serverColumns = `id, name, port, blueprint_id, desired_state, created_at, updated_at`
 
-func findServer(ctx context.Context, tx *Tx, where string, args ...any) (*left4me.Server, error) {
+func findServer(ctx context.Context, tx *dbTx, where string, args ...any) (*left4me.Server, error) {
 	servers, err := findServers(ctx, tx, where, args...)
 	if err != nil {
 		return nil, err
@@ -193,7 +193,7 @@ func findServer(ctx context.Context, tx *Tx, where string, args ...any) (*left4m
 	return servers[0], nil
 }
 
-func findServers(ctx context.Context, tx *Tx, where string, args ...any) ([]*left4me.Server, error) {
+func findServers(ctx context.Context, tx *dbTx, where string, args ...any) ([]*left4me.Server, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+serverColumns+` FROM servers WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query servers: %w", err)

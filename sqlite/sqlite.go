@@ -128,29 +128,29 @@ func (db *DB) Close() error {
 	return db.db.Close()
 }
 
-// Tx is a transaction with the time it began, used for every timestamp it writes.
-type Tx struct {
+// dbTx is a transaction with the time it began, used for every timestamp it writes.
+type dbTx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
 }
 
 // beginTx starts a write transaction (BEGIN IMMEDIATE).
-func (db *DB) beginTx(ctx context.Context) (*Tx, error) {
+func (db *DB) beginTx(ctx context.Context) (*dbTx, error) {
 	return db.begin(ctx, nil)
 }
 
 // beginRead starts a read-only (deferred) transaction that never waits for writers.
-func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
+func (db *DB) beginRead(ctx context.Context) (*dbTx, error) {
 	return db.begin(ctx, &sql.TxOptions{ReadOnly: true})
 }
 
-func (db *DB) begin(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
+func (db *DB) begin(ctx context.Context, opts *sql.TxOptions) (*dbTx, error) {
 	tx, err := db.db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	return &Tx{Tx: tx, db: db, now: db.now()}, nil
+	return &dbTx{Tx: tx, db: db, now: db.now()}, nil
 }
 
 func (db *DB) now() time.Time {
@@ -203,7 +203,7 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 	return tx.Commit()
 }
 
-func applyMigration(ctx context.Context, tx *Tx, fsys fs.FS, name string, version int) error {
+func applyMigration(ctx context.Context, tx *dbTx, fsys fs.FS, name string, version int) error {
 	body, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return err

@@ -10,7 +10,7 @@ import (
 )
 
 // writeTx runs fn in a write transaction and commits when it returns nil.
-func writeTx(ctx context.Context, db *DB, fn func(*Tx) error) error {
+func writeTx(ctx context.Context, db *DB, fn func(*dbTx) error) error {
 	tx, err := db.beginTx(ctx)
 	if err != nil {
 		return err
@@ -26,7 +26,7 @@ func writeTx(ctx context.Context, db *DB, fn func(*Tx) error) error {
 }
 
 // readTx runs fn in a read-only transaction, so it sees one snapshot.
-func readTx[T any](ctx context.Context, db *DB, fn func(*Tx) (T, error)) (T, error) {
+func readTx[T any](ctx context.Context, db *DB, fn func(*dbTx) (T, error)) (T, error) {
 	tx, err := db.beginRead(ctx)
 	if err != nil {
 		var zero T
@@ -37,7 +37,7 @@ func readTx[T any](ctx context.Context, db *DB, fn func(*Tx) (T, error)) (T, err
 }
 
 // exists reports whether query returns a row.
-func exists(ctx context.Context, tx *Tx, query string, args ...any) (bool, error) {
+func exists(ctx context.Context, tx *dbTx, query string, args ...any) (bool, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return false, fmt.Errorf("check existence: %w", err)
@@ -47,7 +47,7 @@ func exists(ctx context.Context, tx *Tx, query string, args ...any) (bool, error
 }
 
 // deleteRow deletes row id of table; ENOTFOUND naming what when it is missing.
-func deleteRow(ctx context.Context, tx *Tx, table string, id int64, what string) error {
+func deleteRow(ctx context.Context, tx *dbTx, table string, id int64, what string) error {
 	res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ?`, id)
 	return checkAffected(res, err, what, id)
 }

@@ -22,37 +22,37 @@ func NewUserService(db *DB) *UserService {
 }
 
 // FindUserByID returns ENOTFOUND when there is no such user.
-func (s *UserService) FindUserByID(ctx context.Context, id int64) (*User, error) {
-	return readTx(ctx, s.db, func(tx *Tx) (*User, error) {
+func (s *UserService) FindUserByID(ctx context.Context, id int64) (*left4me.User, error) {
+	return readTx(ctx, s.db, func(tx *dbTx) (*left4me.User, error) {
 		return findUser(ctx, tx, "id = ?", id)
 	})
 }
 
 // FindUserByName returns ENOTFOUND when there is no such user.
-func (s *UserService) FindUserByName(ctx context.Context, name string) (*User, error) {
-	return readTx(ctx, s.db, func(tx *Tx) (*User, error) {
+func (s *UserService) FindUserByName(ctx context.Context, name string) (*left4me.User, error) {
+	return readTx(ctx, s.db, func(tx *dbTx) (*left4me.User, error) {
 		return findUser(ctx, tx, "name = ?", name)
 	})
 }
 
 // FindUsers returns every user ordered by name.
-func (s *UserService) FindUsers(ctx context.Context) ([]*User, error) {
-	return readTx(ctx, s.db, func(tx *Tx) ([]*User, error) {
+func (s *UserService) FindUsers(ctx context.Context) ([]*left4me.User, error) {
+	return readTx(ctx, s.db, func(tx *dbTx) ([]*left4me.User, error) {
 		return findUsers(ctx, tx, "1 = 1 ORDER BY name")
 	})
 }
 
 // CreateUser validates the name (1-64 characters, no spaces) and sets u.ID and
 // u.CreatedAt; ECONFLICT when the name is taken, EINVALID without a password hash.
-func (s *UserService) CreateUser(ctx context.Context, u *User) error {
-	return writeTx(ctx, s.db, func(tx *Tx) error { return createUser(ctx, tx, u) })
+func (s *UserService) CreateUser(ctx context.Context, u *left4me.User) error {
+	return writeTx(ctx, s.db, func(tx *dbTx) error { return createUser(ctx, tx, u) })
 }
 
 // UpdateUser changes the admin flag and, when PasswordHash is set, the
 // password; ENOTFOUND when missing.
-func (s *UserService) UpdateUser(ctx context.Context, id int64, upd left4me.UserUpdate) (*User, error) {
-	var u *User
-	err := writeTx(ctx, s.db, func(tx *Tx) (err error) {
+func (s *UserService) UpdateUser(ctx context.Context, id int64, upd left4me.UserUpdate) (*left4me.User, error) {
+	var u *left4me.User
+	err := writeTx(ctx, s.db, func(tx *dbTx) (err error) {
 		u, err = updateUser(ctx, tx, id, upd)
 		return err
 	})
@@ -61,7 +61,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd left4me.User
 
 // DeleteUser removes the user and their tokens; ENOTFOUND when missing.
 func (s *UserService) DeleteUser(ctx context.Context, id int64) error {
-	return writeTx(ctx, s.db, func(tx *Tx) error {
+	return writeTx(ctx, s.db, func(tx *dbTx) error {
 		return deleteRow(ctx, tx, "users", id, "user")
 	})
 }
@@ -69,14 +69,14 @@ func (s *UserService) DeleteUser(ctx context.Context, id int64) error {
 // CreateToken stores t (with t.Hash already computed) and sets t.ID and
 // t.CreatedAt; ENOTFOUND when the user does not exist.
 func (s *UserService) CreateToken(ctx context.Context, t *left4me.Token) error {
-	return writeTx(ctx, s.db, func(tx *Tx) error { return createToken(ctx, tx, t) })
+	return writeTx(ctx, s.db, func(tx *dbTx) error { return createToken(ctx, tx, t) })
 }
 
 // FindUserByTokenHash returns the token's user and records its use;
 // EUNAUTHORIZED when no token has that hash.
-func (s *UserService) FindUserByTokenHash(ctx context.Context, hash string) (*User, error) {
-	var u *User
-	err := writeTx(ctx, s.db, func(tx *Tx) error {
+func (s *UserService) FindUserByTokenHash(ctx context.Context, hash string) (*left4me.User, error) {
+	var u *left4me.User
+	err := writeTx(ctx, s.db, func(tx *dbTx) error {
 		var tokenID, userID int64
 		err := tx.QueryRowContext(ctx, `SELECT id, user_id FROM tokens WHERE hash = ?`, hash).Scan(&tokenID, &userID)
 		if errors.Is(err, sql.ErrNoRows) || hash == "" {
@@ -95,23 +95,20 @@ func (s *UserService) FindUserByTokenHash(ctx context.Context, hash string) (*Us
 
 // FindTokens returns the tokens of a user, newest first (for a token list page).
 func (s *UserService) FindTokens(ctx context.Context, userID int64) ([]*left4me.Token, error) {
-	return readTx(ctx, s.db, func(tx *Tx) ([]*left4me.Token, error) {
+	return readTx(ctx, s.db, func(tx *dbTx) ([]*left4me.Token, error) {
 		return findTokens(ctx, tx, userID)
 	})
 }
 
 // DeleteToken revokes a token of a user; ENOTFOUND when that user has no such token.
 func (s *UserService) DeleteToken(ctx context.Context, userID, tokenID int64) error {
-	return writeTx(ctx, s.db, func(tx *Tx) error {
+	return writeTx(ctx, s.db, func(tx *dbTx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE id = ? AND user_id = ?`, tokenID, userID)
 		return checkAffected(res, err, "token", tokenID)
 	})
 }
 
-// User is left4me.User, shortened for this package's signatures.
-type User = left4me.User
-
-func createUser(ctx context.Context, tx *Tx, u *User) error {
+func createUser(ctx context.Context, tx *dbTx, u *left4me.User) error {
 	if err := validateUserName(u.Name); err != nil {
 		return err
 	}
@@ -133,7 +130,7 @@ func createUser(ctx context.Context, tx *Tx, u *User) error {
 	return nil
 }
 
-func updateUser(ctx context.Context, tx *Tx, id int64, upd left4me.UserUpdate) (*User, error) {
+func updateUser(ctx context.Context, tx *dbTx, id int64, upd left4me.UserUpdate) (*left4me.User, error) {
 	u, err := findUser(ctx, tx, "id = ?", id)
 	if err != nil {
 		return nil, err
@@ -155,7 +152,7 @@ func updateUser(ctx context.Context, tx *Tx, id int64, upd left4me.UserUpdate) (
 
 const userColumns = `id, name, admin, password_hash, created_at`
 
-func findUser(ctx context.Context, tx *Tx, where string, args ...any) (*User, error) {
+func findUser(ctx context.Context, tx *dbTx, where string, args ...any) (*left4me.User, error) {
 	users, err := findUsers(ctx, tx, where, args...)
 	if err != nil {
 		return nil, err
@@ -165,15 +162,15 @@ func findUser(ctx context.Context, tx *Tx, where string, args ...any) (*User, er
 	return users[0], nil
 }
 
-func findUsers(ctx context.Context, tx *Tx, where string, args ...any) ([]*User, error) {
+func findUsers(ctx context.Context, tx *dbTx, where string, args ...any) ([]*left4me.User, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query users: %w", err)
 	}
 	defer rows.Close()
-	var users []*User
+	var users []*left4me.User
 	for rows.Next() {
-		var u User
+		var u left4me.User
 		if err := rows.Scan(&u.ID, &u.Name, &u.Admin, &u.PasswordHash, scanTime{&u.CreatedAt}); err != nil {
 			return nil, fmt.Errorf("scan user: %w", err)
 		}
@@ -182,7 +179,7 @@ func findUsers(ctx context.Context, tx *Tx, where string, args ...any) ([]*User,
 	return users, rows.Err()
 }
 
-func createToken(ctx context.Context, tx *Tx, t *left4me.Token) error {
+func createToken(ctx context.Context, tx *dbTx, t *left4me.Token) error {
 	if _, err := cleanLabel("token", t.Name); err != nil {
 		return err
 	}
@@ -202,7 +199,7 @@ func createToken(ctx context.Context, tx *Tx, t *left4me.Token) error {
 	return nil
 }
 
-func findTokens(ctx context.Context, tx *Tx, userID int64) ([]*left4me.Token, error) {
+func findTokens(ctx context.Context, tx *dbTx, userID int64) ([]*left4me.Token, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, user_id, name, hash, created_at, last_used_at FROM tokens WHERE user_id = ? ORDER BY id DESC`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("query tokens: %w", err)
