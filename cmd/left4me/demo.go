@@ -35,8 +35,14 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	if os.Geteuid() != 0 {
 		fmt.Fprintln(e.stderr, "left4me: WARNING: not running as root. Servers run over overlayfs mounts, and mounting needs root: the panel works, but starting a server will fail. Run `left4me demo` as root (e.g. with sudo).")
 	}
-	c := config{DatabaseURL: "sqlite://" + filepath.Join(root, "left4me.db"), Root: root,
-		PortStart: defaultPortStart, PortEnd: defaultPortEnd, Workers: 2, Listen: *listen, Runtime: "process"}
+	// The demo takes the port range from the environment like serve does;
+	// everything else is fixed or comes from the flags.
+	c, err := loadConfig(e.getenv)
+	if err != nil {
+		return err
+	}
+	c.DatabaseURL, c.Root, c.Listen, c.Runtime = "sqlite://"+filepath.Join(root, "left4me.db"), root, *listen, "process"
+	c.CookieSecure = false // local http
 	secret, err := prepareDemo(ctx, c, e)
 	if err != nil {
 		return err
