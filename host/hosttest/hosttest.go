@@ -39,12 +39,13 @@ func NewRoot(t testing.TB) string {
 	return root
 }
 
-// FakeServer is a fake installation's srcds_run. At every start it appends to
-// Dir/starts and records, in Dir, its arguments (args, one a line), its
-// working directory, pid, environment, L4D2_PORT, the names and contents of the cfg files it
-// sees (cfgs) and the content of who.txt in its game dir; then it behaves as
-// Dir/mode says: "run" (default: sleep until signalled), "exit0", "fail"
-// (exit 3), "stubborn" (ignore SIGINT) or "output" (print a few lines, exit 0).
+// FakeServer is a fake installation's srcds_run. At every start it records,
+// in Dir, its arguments (args, one a line), working directory, pid,
+// environment, L4D2_PORT, the names and contents of the cfg files it sees
+// (cfgs), the files in left4dead2/addons and the content of who.txt in its
+// game dir, then appends to Dir/starts and behaves as Dir/mode says: "run"
+// (default: sleep until signalled), "exit0", "fail" (exit 3), "stubborn"
+// (ignore SIGINT) or "output" (print two lines, exit 0).
 type FakeServer struct {
 	Dir string
 }
@@ -79,8 +80,9 @@ for f in left4dead2/cfg/*.cfg; do
 done
 cat who.txt > "$tmp/who" 2>/dev/null
 env > "$tmp/env"
+ls left4dead2/addons > "$tmp/addons" 2>/dev/null
 echo $$ > "$tmp/pid"
-for x in args cwd port cfgs who env pid; do mv "$tmp/$x" "$rec/$x"; done
+for x in args cwd port cfgs who env pid addons; do mv "$tmp/$x" "$rec/$x"; done
 echo start >> "$rec/starts"
 mode=$(cat "$rec/mode" 2>/dev/null || echo run)
 case "$mode" in
@@ -144,6 +146,9 @@ func (f *FakeServer) Cwd(t testing.TB) string { return strings.TrimSpace(f.read(
 // Who is the content of who.txt in the game dir at the last start: shows
 // which layer won.
 func (f *FakeServer) Who(t testing.TB) string { return f.read(t, "who") }
+
+// Addons lists left4dead2/addons in the game dir at the last start.
+func (f *FakeServer) Addons(t testing.TB) []string { return strings.Fields(f.read(t, "addons")) }
 
 // Cfgs maps each cfg file name the last start saw in left4dead2/cfg to its content.
 func (f *FakeServer) Cfgs(t testing.TB) map[string]string {
