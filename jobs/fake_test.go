@@ -33,9 +33,11 @@ func newFakeLifecycle() *fakeLifecycle {
 func (f *fakeLifecycle) Start(ctx context.Context, spec left4me.InstanceSpec) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	reportStep(ctx, "initialize")
 	if err := f.fail["Start"]; err != nil {
 		return err
 	}
+	reportStep(ctx, "enable")
 	inst := f.instances[spec.Name]
 	if inst == nil {
 		inst = &fakeInstance{Spec: spec}
@@ -107,4 +109,18 @@ func (f *fakeLifecycle) setFail(method string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fail[method] = err
+}
+
+// stepKey carries a step callback like host.WithStepFunc does.
+type stepKey struct{}
+
+// withSteps is the test's stand-in for host.WithStepFunc.
+func withSteps(ctx context.Context, fn func(step string)) context.Context {
+	return context.WithValue(ctx, stepKey{}, fn)
+}
+
+func reportStep(ctx context.Context, name string) {
+	if fn, ok := ctx.Value(stepKey{}).(func(string)); ok {
+		fn(name)
+	}
 }

@@ -41,6 +41,20 @@ type ServerJobs struct {
 	// Root is the data directory, an absolute path; overlay files are under
 	// OverlayDir(Root, id).
 	Root string
+	// HostSteps is optional; set it to host.WithStepFunc so the host
+	// library's own steps (initialize, stage configs, enable, unmount, ...)
+	// appear in the job's log while a lifecycle call runs.
+	HostSteps func(ctx context.Context, fn func(step string)) context.Context
+}
+
+// hostCtx starts the job step name and returns the context for the
+// lifecycle call that implements it.
+func (s *ServerJobs) hostCtx(ctx context.Context, r *Reporter, name string) context.Context {
+	r.Step(name)
+	if s.HostSteps == nil {
+		return ctx
+	}
+	return s.HostSteps(ctx, func(step string) { r.Logf("%s: %s", name, step) })
 }
 
 // Handlers returns the handlers for Config.Handlers, keyed by job type.
@@ -62,8 +76,7 @@ func (s *ServerJobs) start(ctx context.Context, job *left4me.Job, r *Reporter) e
 	if err := s.setDesired(ctx, srv, left4me.DesiredRunning, r); err != nil {
 		return err
 	}
-	r.Step("start instance")
-	if err := s.Lifecycle.Start(ctx, spec); err != nil {
+	if err := s.Lifecycle.Start(s.hostCtx(ctx, r, "start instance"), spec); err != nil {
 		return fmt.Errorf("start instance %q: %w", srv.Name, err)
 	}
 	r.Logf("server %s started on port %d", srv.Name, srv.Port)
@@ -78,8 +91,7 @@ func (s *ServerJobs) restart(ctx context.Context, job *left4me.Job, r *Reporter)
 	if err := s.setDesired(ctx, srv, left4me.DesiredRunning, r); err != nil {
 		return err
 	}
-	r.Step("restart instance")
-	if err := s.Lifecycle.Restart(ctx, spec); err != nil {
+	if err := s.Lifecycle.Restart(s.hostCtx(ctx, r, "restart instance"), spec); err != nil {
 		return fmt.Errorf("restart instance %q: %w", srv.Name, err)
 	}
 	r.Logf("server %s restarted on port %d", srv.Name, srv.Port)
@@ -94,8 +106,7 @@ func (s *ServerJobs) stop(ctx context.Context, job *left4me.Job, r *Reporter) er
 	if err := s.setDesired(ctx, srv, left4me.DesiredStopped, r); err != nil {
 		return err
 	}
-	r.Step("stop instance")
-	if err := s.Lifecycle.Stop(ctx, srv.Name); err != nil {
+	if err := s.Lifecycle.Stop(s.hostCtx(ctx, r, "stop instance"), srv.Name); err != nil {
 		return fmt.Errorf("stop instance %q: %w", srv.Name, err)
 	}
 	r.Logf("server %s stopped", srv.Name)
@@ -110,8 +121,7 @@ func (s *ServerJobs) reset(ctx context.Context, job *left4me.Job, r *Reporter) e
 	if err := s.setDesired(ctx, srv, left4me.DesiredStopped, r); err != nil {
 		return err
 	}
-	r.Step("reset instance")
-	if err := s.Lifecycle.Reset(ctx, srv.Name); err != nil {
+	if err := s.Lifecycle.Reset(s.hostCtx(ctx, r, "reset instance"), srv.Name); err != nil {
 		return fmt.Errorf("reset instance %q: %w", srv.Name, err)
 	}
 	r.Logf("server %s reset: the next start re-initializes it from its blueprint", srv.Name)
@@ -126,8 +136,7 @@ func (s *ServerJobs) delete(ctx context.Context, job *left4me.Job, r *Reporter) 
 	if err := s.setDesired(ctx, srv, left4me.DesiredStopped, r); err != nil {
 		return err
 	}
-	r.Step("delete instance")
-	if err := s.Lifecycle.Delete(ctx, srv.Name); err != nil {
+	if err := s.Lifecycle.Delete(s.hostCtx(ctx, r, "delete instance"), srv.Name); err != nil {
 		return fmt.Errorf("delete instance %q: %w", srv.Name, err)
 	}
 	// The row goes only after the purge, so a failed purge leaves a server

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/left4me/left4me"
@@ -45,7 +46,7 @@ func newServerFixture(t *testing.T) *serverFixture {
 	if err := f.servers.CreateServer(ctx, f.srv); err != nil {
 		t.Fatal(err)
 	}
-	sj := &jobs.ServerJobs{Servers: f.servers, Blueprints: sqlite.NewBlueprintService(f.db), Lifecycle: f.host, Root: f.root}
+	sj := &jobs.ServerJobs{Servers: f.servers, Blueprints: sqlite.NewBlueprintService(f.db), Lifecycle: f.host, Root: f.root, HostSteps: withSteps}
 	f.pool, _ = mustStartPool(t, f.db, 2, sj.Handlers())
 	return f
 }
@@ -78,6 +79,9 @@ func TestServerLifecycleJobs(t *testing.T) {
 	}
 	if got := stepNames(job); got != "load server:succeeded,save desired state:succeeded,start instance:succeeded" {
 		t.Fatalf("start steps = %s", got)
+	}
+	if !strings.Contains(job.Log, "start instance: initialize\nstart instance: enable\n") {
+		t.Fatalf("host steps missing from the log:\n%s", job.Log)
 	}
 	inst := f.host.instance("vs1")
 	if inst == nil || !inst.Running || f.desired(t) != left4me.DesiredRunning {
