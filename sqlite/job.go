@@ -135,6 +135,11 @@ func createJob(ctx context.Context, tx *dbTx, in *left4me.Job) (*left4me.Job, er
 	if lifecycle && in.Target == "" {
 		return nil, left4me.Errorf(left4me.EINVALID, "a %s job needs a target server", in.Type)
 	}
+	if lifecycle {
+		if err := left4me.ValidateName(in.Target); err != nil {
+			return nil, err
+		}
+	}
 	active, err := findJobs(ctx, tx, "target = ? AND state IN (?, ?) ORDER BY id", in.Target, left4me.JobQueued, left4me.JobRunning)
 	if err != nil {
 		return nil, err

@@ -65,6 +65,8 @@ func TestJobService(t *testing.T) {
 		wantCode(t, err, left4me.EINVALID)
 		_, err = s.CreateJob(ctx, &left4me.Job{Type: left4me.JobServerStart})
 		wantCode(t, err, left4me.EINVALID)
+		_, err = s.CreateJob(ctx, &left4me.Job{Type: left4me.JobServerStart, Target: "../etc"})
+		wantCode(t, err, left4me.EINVALID)
 	})
 	t.Run("ClaimOldestThenNone", func(t *testing.T) {
 		j, err := s.ClaimJob(ctx)
