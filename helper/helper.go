@@ -54,9 +54,12 @@ type Config struct {
 	Systemctl  string // absolute path of systemctl
 	Journalctl string // absolute path of journalctl
 	SystemdRun string // absolute path of systemd-run
-	Sandbox    SandboxConfig
-	Stdout     io.Writer
-	Stderr     io.Writer
+	// MountNS is the mount namespace the overlay verbs must act in
+	// (/proc/1/ns/mnt); "" means wherever the helper runs (tests).
+	MountNS string
+	Sandbox SandboxConfig
+	Stdout  io.Writer
+	Stderr  io.Writer
 }
 
 // DefaultConfig is the production configuration.
@@ -66,6 +69,7 @@ func DefaultConfig() Config {
 		Systemctl:  "/usr/bin/systemctl",
 		Journalctl: "/usr/bin/journalctl",
 		SystemdRun: "/usr/bin/systemd-run",
+		MountNS:    "/proc/1/ns/mnt",
 		Sandbox:    DefaultSandboxConfig(),
 		Stdout:     os.Stdout,
 		Stderr:     os.Stderr,

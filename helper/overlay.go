@@ -3,6 +3,7 @@ package helper
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/left4me/left4me"
 	"github.com/left4me/left4me/overlayfs"
@@ -25,6 +26,11 @@ func runOverlay(cfg *Config, args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if foreign, err := cfg.foreignMountNS(); err != nil {
+		return 0, err
+	} else if foreign {
+		return cfg.overlayInPID1(verb, name)
+	}
 	if verb == "mount" {
 		err = overlayfs.MountInstance(root, name)
 	} else {
@@ -36,4 +42,36 @@ func runOverlay(cfg *Config, args []string) (int, error) {
 		return 0, fmt.Errorf("%s %q: %w", verb, name, err)
 	}
 	return ExitOK, nil
+}
+
+// foreignMountNS reports whether the helper runs outside cfg.MountNS, as
+// it does when a sandboxed unit (the web panel: ProtectSystem= and friends
+// give it its own mount namespace) calls it through sudo. A mount made
+// there would be invisible to systemd and the servers, and an unmount
+// would only detach the unit's copy.
+func (cfg *Config) foreignMountNS() (bool, error) {
+	if cfg.MountNS == "" {
+		return false, nil
+	}
+	want, err := os.Readlink(cfg.MountNS)
+	if err != nil {
+		return false, fmt.Errorf("read mount namespace: %w", err)
+	}
+	have, err := os.Readlink("/proc/self/ns/mnt")
+	if err != nil {
+		return false, fmt.Errorf("read mount namespace: %w", err)
+	}
+	return want != have, nil
+}
+
+// overlayInPID1 re-runs this helper as a transient unit of PID 1, which
+// runs in PID 1's mount namespace. nsenter is no way out here: the caller's
+// RestrictNamespaces= forbids setns() to everything it starts, sudo included.
+func (cfg *Config) overlayInPID1(verb, name string) (int, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return 0, fmt.Errorf("locate helper: %w", err)
+	}
+	return cfg.runTool(cfg.SystemdRun, "--quiet", "--wait", "--pipe", "--collect",
+		"--description=left4me-overlay "+verb+" "+name, "--", self, NameOverlay, verb, name)
 }
