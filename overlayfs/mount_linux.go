@@ -24,23 +24,29 @@ const taintPrefix = "user.fuseoverlayfs."
 // error wrapping ErrRefused and nothing is mounted. Already mounted is
 // success, so restart cycles may call it again.
 func MountInstance(root, name string) error {
-	p, err := validateInstance(root, name)
+	o, err := openInstance(root, name)
 	if err != nil {
 		return err
 	}
-	fstype, mounted, err := mountedAt(p.merged)
+	defer o.close()
+	fstype, mounted, err := mountedAt(o.paths.merged)
 	if err != nil {
 		return err
 	}
 	if mounted {
 		if fstype != "overlay" {
-			return refuse("%s already has a %s mount", p.merged, fstype)
+			return refuse("%s already has a %s mount", o.paths.merged, fstype)
 		}
 		return nil
 	}
-	err = mountNewAPI(p)
-	if errors.Is(err, errNoLowerdirPlus) {
-		err = mountLegacy(p)
+	// Layers by fd (Linux 6.13+), else lowerdir+ by path (6.8+), else the
+	// legacy option string.
+	err = mountNewAPI(o, true)
+	if errors.Is(err, errUnsupported) {
+		err = mountNewAPI(o, false)
+	}
+	if errors.Is(err, errUnsupported) {
+		err = mountLegacy(o)
 	}
 	if err != nil {
 		return fmt.Errorf("mount overlay for %q: %w", name, err)
@@ -48,30 +54,39 @@ func MountInstance(root, name string) error {
 	return nil
 }
 
-// errNoLowerdirPlus means the kernel predates fsconfig "lowerdir+" (Linux 6.8).
-var errNoLowerdirPlus = errors.New("kernel does not support lowerdir+")
+// errUnsupported means the kernel rejected the first lowerdir+ of a mount
+// method, i.e. it predates that method; the next one is tried.
+var errUnsupported = errors.New("kernel does not support this overlay mount method")
 
-func mountNewAPI(p *instancePaths) error {
+// mountNewAPI mounts with fsopen/fsconfig/fsmount/move_mount, passing the
+// pinned directories as fds (byFd) or as /proc/self/fd paths.
+func mountNewAPI(o *openedInstance, byFd bool) error {
 	fsfd, err := unix.Fsopen("overlay", unix.FSOPEN_CLOEXEC)
 	if errors.Is(err, unix.ENOSYS) {
-		return errNoLowerdirPlus
+		return errUnsupported
 	} else if err != nil {
 		return fmt.Errorf("fsopen overlay: %w", err)
 	}
 	defer unix.Close(fsfd)
-	for i, l := range p.lowers {
-		if err := unix.FsconfigSetString(fsfd, "lowerdir+", l); err != nil {
+	set := func(key string, fd int) error {
+		if byFd {
+			return unix.FsconfigSetFd(fsfd, key, fd)
+		}
+		return unix.FsconfigSetString(fsfd, key, procFd(fd))
+	}
+	for i, fd := range o.lowers {
+		if err := set("lowerdir+", fd); err != nil {
 			if i == 0 && errors.Is(err, unix.EINVAL) {
-				return errNoLowerdirPlus
+				return errUnsupported
 			}
-			return fmt.Errorf("add lower layer %d %q: %w%s", i+1, l, err, kernelLog(fsfd))
+			return fmt.Errorf("add lower layer %d %q: %w%s", i+1, o.paths.lowers[i], err, kernelLog(fsfd))
 		}
 	}
-	if err := unix.FsconfigSetString(fsfd, "upperdir", p.upper); err != nil {
-		return fmt.Errorf("set upperdir %q: %w%s", p.upper, err, kernelLog(fsfd))
+	if err := set("upperdir", o.upper); err != nil {
+		return fmt.Errorf("set upperdir %q: %w%s", o.paths.upper, err, kernelLog(fsfd))
 	}
-	if err := unix.FsconfigSetString(fsfd, "workdir", p.work); err != nil {
-		return fmt.Errorf("set workdir %q: %w%s", p.work, err, kernelLog(fsfd))
+	if err := set("workdir", o.work); err != nil {
+		return fmt.Errorf("set workdir %q: %w%s", o.paths.work, err, kernelLog(fsfd))
 	}
 	if err := unix.FsconfigCreate(fsfd); err != nil {
 		return fmt.Errorf("create overlay: %w%s", err, kernelLog(fsfd))
@@ -83,8 +98,8 @@ func mountNewAPI(p *instancePaths) error {
 	// The fsmount fd must be closed once the mount is attached: while it is
 	// open, a later umount of the target fails with EBUSY.
 	defer unix.Close(mfd)
-	if err := unix.MoveMount(mfd, "", unix.AT_FDCWD, p.merged, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
-		return fmt.Errorf("move_mount to %q: %w", p.merged, err)
+	if err := unix.MoveMount(mfd, "", o.merged, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+		return fmt.Errorf("move_mount to %q: %w", o.paths.merged, err)
 	}
 	return nil
 }
@@ -110,13 +125,17 @@ func kernelLog(fsfd int) string {
 // mountLegacy mounts with one option string for kernels without lowerdir+.
 // The kernel copies at most one page of options and silently truncates the
 // rest, so a longer string is refused here with a message saying so.
-func mountLegacy(p *instancePaths) error {
-	opts := "lowerdir=" + strings.Join(p.lowers, ":") + ",upperdir=" + p.upper + ",workdir=" + p.work
-	if limit := os.Getpagesize() - 1; len(opts) > limit {
-		return fmt.Errorf("this kernel lacks fsconfig lowerdir+ (Linux 6.8 and later have it) and the legacy mount option string for %d layers is too long: %d bytes, at most %d fit in one page; use fewer or shorter layer paths, or a newer kernel", len(p.lowers), len(opts), limit)
+func mountLegacy(o *openedInstance) error {
+	lowers := make([]string, len(o.lowers))
+	for i, fd := range o.lowers {
+		lowers[i] = procFd(fd)
 	}
-	if err := unix.Mount("overlay", p.merged, "overlay", 0, opts); err != nil {
-		return fmt.Errorf("legacy mount of %d layers: %w", len(p.lowers), err)
+	opts := "lowerdir=" + strings.Join(lowers, ":") + ",upperdir=" + procFd(o.upper) + ",workdir=" + procFd(o.work)
+	if limit := os.Getpagesize() - 1; len(opts) > limit {
+		return fmt.Errorf("this kernel lacks fsconfig lowerdir+ (Linux 6.8 and later have it) and the legacy mount option string for %d layers is too long: %d bytes, at most %d fit in one page; use fewer layers or a newer kernel", len(lowers), len(opts), limit)
+	}
+	if err := unix.Mount("overlay", procFd(o.merged), "overlay", 0, opts); err != nil {
+		return fmt.Errorf("legacy mount of %d layers: %w", len(lowers), err)
 	}
 	return nil
 }
@@ -149,11 +168,10 @@ func UnmountInstance(root, name string) error {
 			return fmt.Errorf("unmount %s: %w", p.merged, err)
 		}
 	}
-	orphan := filepath.Join(p.work, "work")
-	if err := os.RemoveAll(orphan); err != nil {
-		return fmt.Errorf("remove %s: %w", orphan, err)
+	if _, err := os.Lstat(p.work); errors.Is(err, fs.ErrNotExist) {
+		return nil
 	}
-	return nil
+	return removeWorkOrphan(p.work)
 }
 
 // IsMounted reports whether a filesystem is mounted exactly at path (after
@@ -226,8 +244,8 @@ func unescapeMountinfo(s string) string {
 func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 
 // checkUpperXattrs refuses an upper dir that fuse-overlayfs has used.
-func checkUpperXattrs(upper string) error {
-	size, err := unix.Llistxattr(upper, nil)
+func checkUpperXattrs(fd int, upper string) error {
+	size, err := unix.Flistxattr(fd, nil)
 	if err != nil {
 		if errors.Is(err, unix.ENOTSUP) {
 			return nil
@@ -235,7 +253,7 @@ func checkUpperXattrs(upper string) error {
 		return fmt.Errorf("list xattrs of %s: %w", upper, err)
 	}
 	buf := make([]byte, size)
-	n, err := unix.Llistxattr(upper, buf)
+	n, err := unix.Flistxattr(fd, buf)
 	if err != nil {
 		return fmt.Errorf("list xattrs of %s: %w", upper, err)
 	}

@@ -14,5 +14,3 @@ func UnmountInstance(root, name string) error { return errNotLinux }
 
 // IsMounted needs Linux; elsewhere it always fails.
 func IsMounted(path string) (bool, error) { return false, errNotLinux }
-
-func checkUpperXattrs(upper string) error { return errNotLinux }

@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/left4me/left4me"
 )
 
 // instancePaths are the resolved, validated paths of one instance mount.
@@ -32,56 +30,6 @@ func resolveRoot(root string) (string, error) {
 		return "", fmt.Errorf("resolve root %q: %w", root, err)
 	}
 	return r, nil
-}
-
-// validateInstance reads instance.env and checks every path of the mount.
-func validateInstance(root, name string) (*instancePaths, error) {
-	if err := left4me.ValidateName(name); err != nil {
-		return nil, refuse("%s", left4me.ErrorMessage(err))
-	}
-	rroot, err := resolveRoot(root)
-	if err != nil {
-		return nil, err
-	}
-	env, err := readEnvNoFollow(rroot, name)
-	if err != nil {
-		return nil, err
-	}
-	lowers, err := validateLowers(rroot, env.LowerDirs)
-	if err != nil {
-		return nil, err
-	}
-	p, err := validateRuntime(rroot, name, true)
-	if err != nil {
-		return nil, err
-	}
-	p.lowers = lowers
-	if err := checkUpperXattrs(p.upper); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// readEnvNoFollow reads instances/<name>/instance.env, refusing symlinks on
-// the way so the root helper never reads a file the user merely points at.
-func readEnvNoFollow(rroot, name string) (*InstanceEnv, error) {
-	dir := filepath.Join(rroot, "instances")
-	for _, p := range []string{dir, filepath.Join(dir, name), filepath.Join(dir, name, "instance.env")} {
-		st, err := os.Lstat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, refuse("instance %q is not initialized: %s does not exist", name, p)
-		} else if err != nil {
-			return nil, fmt.Errorf("read instance env: %w", err)
-		}
-		if st.Mode()&fs.ModeSymlink != 0 {
-			return nil, refuse("%s is a symlink", p)
-		}
-	}
-	env, err := ReadInstanceEnv(EnvPath(rroot, name))
-	if err != nil {
-		return nil, refuse("instance.env of %q: %v", name, err)
-	}
-	return env, nil
 }
 
 // validateLowers resolves every layer and checks it lies under an allowed root.

@@ -165,6 +165,32 @@ func TestMountInstanceRefusals(t *testing.T) {
 			os.Remove(overlayfs.EnvPath(root, "srv"))
 			os.Symlink(filepath.Join(outside, "env"), overlayfs.EnvPath(root, "srv"))
 		}, "instance.env is a symlink"},
+		{"instance.env hard link", func(t *testing.T, root string) {
+			writeInstance(t, root, "srv", []string{inst(root)})
+			os.Remove(overlayfs.EnvPath(root, "srv"))
+			mustWrite(t, filepath.Join(root, "other.env"), "L4D2_PORT=1\nL4D2_LOWERDIRS="+inst(root)+"\n")
+			if err := os.Link(filepath.Join(root, "other.env"), overlayfs.EnvPath(root, "srv")); err != nil {
+				t.Fatal(err)
+			}
+		}, "one link"},
+		{"instance dir symlink", func(t *testing.T, root string) {
+			writeInstance(t, root, "srv", []string{inst(root)})
+			mustMkdir(t, filepath.Join(outside, "inst"))
+			mustWrite(t, filepath.Join(outside, "inst", "instance.env"), "L4D2_PORT=1\nL4D2_LOWERDIRS="+inst(root)+"\n")
+			os.RemoveAll(overlayfs.InstanceDir(root, "srv"))
+			os.Symlink(filepath.Join(outside, "inst"), overlayfs.InstanceDir(root, "srv"))
+		}, "is a symlink"},
+		{"instance.env a fifo", func(t *testing.T, root string) {
+			writeInstance(t, root, "srv", []string{inst(root)})
+			os.Remove(overlayfs.EnvPath(root, "srv"))
+			if err := unix.Mkfifo(overlayfs.EnvPath(root, "srv"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "regular file"},
+		{"malformed instance.env", func(t *testing.T, root string) {
+			writeInstance(t, root, "srv", []string{inst(root)})
+			mustWrite(t, overlayfs.EnvPath(root, "srv"), "L4D2_PORT=x\nL4D2_LOWERDIRS="+inst(root)+"\n")
+		}, "not a port number"},
 		{"not initialized", func(t *testing.T, root string) {}, "not initialized"},
 		{"missing upper dir", func(t *testing.T, root string) {
 			writeInstance(t, root, "srv", []string{inst(root)})
@@ -288,6 +314,40 @@ func TestLegacyFallback(t *testing.T) {
 		}
 		unmountAndCheck(t, root, "legacy")
 	})
+}
+
+func TestMountByPath(t *testing.T) {
+	requireRoot(t)
+	root := newRoot(t)
+	lowers := append(workshopLayers(t, root, 300), overlayfs.InstallationDir(root))
+	mustWrite(t, filepath.Join(lowers[0], "who.txt"), "top")
+	writeInstance(t, root, "bypath", lowers)
+	if err := overlayfs.MountByPath(root, "bypath"); err != nil {
+		t.Fatalf("lowerdir+ by path with 301 layers: %v", err)
+	}
+	if got := readFile(t, filepath.Join(overlayfs.MergedDir(root, "bypath"), "who.txt")); got != "top" {
+		t.Errorf("who.txt = %q, want top", got)
+	}
+	unmountAndCheck(t, root, "bypath")
+}
+
+func TestUnmountDoesNotFollowPlantedSymlink(t *testing.T) {
+	root := newRoot(t)
+	writeInstance(t, root, "srv", []string{overlayfs.InstallationDir(root)})
+	victim := t.TempDir()
+	mustWrite(t, filepath.Join(victim, "keep"), "x")
+	if err := os.Symlink(victim, filepath.Join(overlayfs.WorkDir(root, "srv"), "work")); err != nil {
+		t.Fatal(err)
+	}
+	if err := overlayfs.UnmountInstance(root, "srv"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(victim, "keep")); err != nil {
+		t.Errorf("removing work/work followed a symlink out of the instance: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(overlayfs.WorkDir(root, "srv"), "work")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("planted work/work symlink not removed: %v", err)
+	}
 }
 
 func TestMounterIsIdempotent(t *testing.T) {
