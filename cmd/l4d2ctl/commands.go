@@ -102,7 +102,10 @@ func start(ctx context.Context, h *host.Host, cfg config, stdout io.Writer) erro
 		return nil
 	}
 	fmt.Fprintf(stdout, "%s is supervised by this process; interrupt to stop it\n", cfg.Name)
-	go h.Logs(ctx, cfg.Name, 0, true, stdout)
+	logCtx, stopLogs := context.WithCancel(context.Background())
+	logsDone := make(chan struct{})
+	go func() { h.Logs(logCtx, cfg.Name, 0, true, stdout); close(logsDone) }()
+	defer func() { stopLogs(); <-logsDone }()
 	for ctx.Err() == nil {
 		st, err := h.Status(context.Background(), cfg.Name)
 		if err == nil && (st.ActiveState == "failed" || st.ActiveState == "inactive") {
