@@ -34,9 +34,9 @@ type refusal struct{ msg string }
 func (r *refusal) Error() string        { return "refused: " + r.msg }
 func (r *refusal) Is(target error) bool { return target == ErrRefused }
 
-// AllowedLowerRoots are the directories under the root whose contents may be
+// allowedLowerRoots are the directories under the root whose contents may be
 // lower layers. Nothing else may ever be stacked.
-var AllowedLowerRoots = []string{"installation", "overlays", "workshop_cache", "global_overlay_cache"}
+var allowedLowerRoots = []string{"installation", "overlays", "workshop_cache", "global_overlay_cache"}
 
 // InstallationDir is root/installation, the lowest layer of every instance.
 func InstallationDir(root string) string { return filepath.Join(root, "installation") }

@@ -51,7 +51,7 @@ func validateLowers(rroot string, dirs []string) ([]string, error) {
 
 func allowedRoots(rroot string) []string {
 	var out []string
-	for _, a := range AllowedLowerRoots {
+	for _, a := range allowedLowerRoots {
 		if r, err := filepath.EvalSymlinks(filepath.Join(rroot, a)); err == nil {
 			out = append(out, r)
 		}
@@ -76,7 +76,7 @@ func resolveLower(i int, d string, allowed []string) (string, error) {
 		return "", refuse("lower layer %d %q resolves to %q, which contains ',', ':', '\\' or control characters", i+1, d, r)
 	}
 	if !underAny(r, allowed) {
-		return "", refuse("lower layer %d %q resolves to %q, outside %s of the root", i+1, d, r, strings.Join(AllowedLowerRoots, "/, ")+"/")
+		return "", refuse("lower layer %d %q resolves to %q, outside %s of the root", i+1, d, r, strings.Join(allowedLowerRoots, "/, ")+"/")
 	}
 	if st, err := os.Stat(r); err != nil || !st.IsDir() {
 		return "", refuse("lower layer %d %q is not a directory", i+1, d)
