@@ -195,6 +195,11 @@ func chownFD(fd int, from, to ids, toSandbox bool, depth int) error {
 }
 
 func chownEntries(fd int, from, to ids, toSandbox bool, depth int) error {
+	// A dup shares the file offset: rewind, or a second walk over the same
+	// fd (handing the overlay back) would see no entries.
+	if _, err := unix.Seek(fd, 0, 0); err != nil {
+		return err
+	}
 	dup, err := unix.Dup(fd)
 	if err != nil {
 		return err
