@@ -165,6 +165,16 @@ func TestMountInstanceRefusals(t *testing.T) {
 			os.Remove(overlayfs.EnvPath(root, "srv"))
 			os.Symlink(filepath.Join(outside, "env"), overlayfs.EnvPath(root, "srv"))
 		}, "instance.env is a symlink"},
+		{"runtime tree symlink elsewhere", func(t *testing.T, root string) {
+			writeInstance(t, root, "srv", []string{inst(root)})
+			os.Rename(filepath.Join(root, "runtime"), filepath.Join(outside, "runtime"))
+			os.Symlink(filepath.Join(outside, "runtime"), filepath.Join(root, "runtime"))
+		}, "runtime is a symlink"},
+		{"instances tree symlink elsewhere", func(t *testing.T, root string) {
+			writeInstance(t, root, "srv", []string{inst(root)})
+			os.Rename(filepath.Join(root, "instances"), filepath.Join(outside, "instances"))
+			os.Symlink(filepath.Join(outside, "instances"), filepath.Join(root, "instances"))
+		}, "instances is a symlink"},
 		{"instance.env hard link", func(t *testing.T, root string) {
 			writeInstance(t, root, "srv", []string{inst(root)})
 			os.Remove(overlayfs.EnvPath(root, "srv"))

@@ -111,11 +111,11 @@ func procFd(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
 // one link that is really inside the root: the root helper must never read
 // (and echo in errors) a file the user merely points or hard-links at.
 func readInstanceEnv(rroot, name string) (*InstanceEnv, error) {
-	dir, err := filepath.EvalSymlinks(filepath.Join(rroot, "instances"))
+	dir, err := realDir(rroot, "instances")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, refuse("instance %q is not initialized: %s does not exist", name, filepath.Join(rroot, "instances"))
 	} else if err != nil {
-		return nil, fmt.Errorf("read instance env: %w", err)
+		return nil, err
 	}
 	path := filepath.Join(dir, name, "instance.env")
 	if st, err := os.Lstat(filepath.Dir(path)); err == nil && st.Mode()&fs.ModeSymlink != 0 {

@@ -102,12 +102,12 @@ func underAny(p string, dirs []string) bool {
 // that upper, work and merged are real directories in it, not symlinks. With
 // mustExist false, missing directories are not an error.
 func validateRuntime(rroot, name string, mustExist bool) (*instancePaths, error) {
-	base, err := filepath.EvalSymlinks(filepath.Join(rroot, "runtime"))
+	base, err := realDir(rroot, "runtime")
 	if err != nil {
 		if !mustExist && errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
-		return nil, refuse("runtime directory of %q: %v", name, err)
+		return nil, err
 	}
 	rt := filepath.Join(base, name)
 	p := &instancePaths{
@@ -132,4 +132,24 @@ func validateRuntime(rroot, name string, mustExist bool) (*instancePaths, error)
 		}
 	}
 	return p, nil
+}
+
+// realDir returns rroot/sub after checking it is a directory and not a
+// symlink: the instance and runtime trees hold nothing big, so there is no
+// reason for them to live elsewhere, and a symlink there could point the
+// root helper at some other tree's upper/work/merged.
+func realDir(rroot, sub string) (string, error) {
+	dir := filepath.Join(rroot, sub)
+	st, err := os.Lstat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", err
+	case err != nil:
+		return "", fmt.Errorf("check %s: %w", dir, err)
+	case st.Mode()&fs.ModeSymlink != 0:
+		return "", refuse("%s is a symlink: %s/ must be a real directory of the root", dir, sub)
+	case !st.IsDir():
+		return "", refuse("%s is not a directory", dir)
+	}
+	return dir, nil
 }
