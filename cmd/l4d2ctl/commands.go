@@ -15,7 +15,7 @@ import (
 )
 
 // execute runs one validated command.
-func execute(ctx context.Context, cfg config, stdout, stderr io.Writer, logger *slog.Logger) error {
+func execute(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger) error {
 	if cfg.Runtime == "process" {
 		switch cfg.Command {
 		case "stop", "restart", "status", "logs":
@@ -29,6 +29,11 @@ func execute(ctx context.Context, cfg config, stdout, stderr io.Writer, logger *
 	if err != nil {
 		return err
 	}
+	return dispatch(ctx, h, cfg, stdout)
+}
+
+// dispatch runs a lifecycle command on the host library.
+func dispatch(ctx context.Context, h *host.Host, cfg config, stdout io.Writer) error {
 	switch cfg.Command {
 	case "init":
 		spec, err := loadSpec(h, cfg)

@@ -75,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	err = execute(ctx, cfg, stdout, stderr, logger)
+	err = execute(ctx, cfg, stdout, logger)
 	if err == nil {
 		return 0
 	}
