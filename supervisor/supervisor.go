@@ -141,6 +141,11 @@ func (s *Supervisor) Disable(ctx context.Context, name string) error {
 		return nil
 	}
 	r.requestStop()
+	s.mu.Lock()
+	if u.status.ActiveState == "active" {
+		u.status = left4me.UnitStatus{ActiveState: "deactivating", SubState: "stop-sigterm"}
+	}
+	s.mu.Unlock()
 	select {
 	case <-r.done:
 	case <-ctx.Done():

@@ -187,7 +187,10 @@ func TestStopEscalatesToSIGKILL(t *testing.T) {
 	waitStatus(t, s, "active (running)")
 	fake.WaitStarts(t, 1, 5*time.Second)
 	start := time.Now()
-	if err := s.Disable(t.Context(), "srv"); err != nil {
+	disabled := make(chan error)
+	go func() { disabled <- s.Disable(context.Background(), "srv") }()
+	waitStatus(t, s, "deactivating (stop-sigterm)")
+	if err := <-disabled; err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d < s.StopTimeout {
