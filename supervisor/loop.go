@@ -40,8 +40,8 @@ func (s *Supervisor) loop(name string, u *unit, r *run) {
 			s.setStatus(u, "inactive", "dead")
 			return
 		}
-		failures = append(failures, s.now())
-		failures = recent(failures, s.now(), orDefault(s.BurstInterval, DefaultBurstInterval))
+		now := s.now()
+		failures = recent(append(failures, now), now, orDefault(s.BurstInterval, DefaultBurstInterval))
 		log.Warn("server failed", "err", err, "recent_failures", len(failures))
 		if limit := orDefault(s.BurstLimit, DefaultBurstLimit); len(failures) >= limit {
 			u.logs.note("%v; %d failures within %s, giving up", err, len(failures), orDefault(s.BurstInterval, DefaultBurstInterval))
