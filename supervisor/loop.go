@@ -17,12 +17,13 @@ import (
 var errStopped = errors.New("stopped")
 
 // loop supervises one Enable..Disable cycle, like systemd's Restart=on-failure
-// with StartLimitBurst/StartLimitIntervalSec.
+// with StartLimitBurst/StartLimitIntervalSec. The restart delay doubles
+// with each failure and starts over once the failures have aged out.
 func (s *Supervisor) loop(name string, u *unit, r *run) {
 	defer close(r.done)
 	log := s.logger().With("name", name)
+	interval := orDefault(s.BurstInterval, DefaultBurstInterval)
 	var failures []time.Time
-	delay := orDefault(s.RestartDelay, DefaultRestartDelay)
 	for {
 		s.setStatus(u, "activating", "start-pre")
 		err := s.runOnce(name, r.stop, u.logs, func(pid int) {
@@ -30,24 +31,24 @@ func (s *Supervisor) loop(name string, u *unit, r *run) {
 			u.logs.note("started srcds_run (pid %d)", pid)
 			log.Info("server started", "pid", pid)
 		})
-		switch {
-		case errors.Is(err, errStopped) || r.stopping():
-			u.logs.note("stopped")
-			s.setStatus(u, "inactive", "dead")
-			return
-		case err == nil:
-			u.logs.note("srcds_run exited cleanly; not restarting")
+		if errors.Is(err, errStopped) || r.stopping() || err == nil {
+			if err == nil && !r.stopping() {
+				u.logs.note("srcds_run exited cleanly; not restarting")
+			} else {
+				u.logs.note("stopped")
+			}
 			s.setStatus(u, "inactive", "dead")
 			return
 		}
 		now := s.now()
-		failures = recent(append(failures, now), now, orDefault(s.BurstInterval, DefaultBurstInterval))
+		failures = recent(append(failures, now), now, interval)
 		log.Warn("server failed", "err", err, "recent_failures", len(failures))
 		if limit := orDefault(s.BurstLimit, DefaultBurstLimit); len(failures) >= limit {
-			u.logs.note("%v; %d failures within %s, giving up", err, len(failures), orDefault(s.BurstInterval, DefaultBurstInterval))
+			u.logs.note("%v; %d failures within %s, giving up", err, len(failures), interval)
 			s.setStatus(u, "failed", "failed")
 			return
 		}
+		delay := s.restartDelay(len(failures))
 		u.logs.note("%v; restarting in %s", err, delay)
 		s.setStatus(u, "activating", "auto-restart")
 		select {
@@ -56,8 +57,17 @@ func (s *Supervisor) loop(name string, u *unit, r *run) {
 			return
 		case <-time.After(delay):
 		}
-		delay = min(delay*2, orDefault(s.MaxRestartDelay, DefaultMaxRestartDelay))
 	}
+}
+
+// restartDelay is RestartDelay doubled for each recent failure but the
+// first, capped at MaxRestartDelay.
+func (s *Supervisor) restartDelay(recentFailures int) time.Duration {
+	d, limit := orDefault(s.RestartDelay, DefaultRestartDelay), orDefault(s.MaxRestartDelay, DefaultMaxRestartDelay)
+	for i := 1; i < recentFailures && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
 }
 
 // recent keeps the times within interval before now.

@@ -132,7 +132,8 @@ func TestGivesUpAfterFiveFailuresInAMinute(t *testing.T) {
 	}
 	assertUnmounted(t, root)
 	out := logs(t, s, 100)
-	for _, want := range []string{"failing on purpose", "exit status 3", "restarting in", "giving up"} {
+	// Backoff: 10ms doubling, capped at MaxRestartDelay (40ms).
+	for _, want := range []string{"failing on purpose", "exit status 3", "restarting in 10ms", "restarting in 20ms", "restarting in 40ms", "giving up"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("logs lack %q:\n%s", want, out)
 		}
