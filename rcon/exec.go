@@ -3,10 +3,8 @@ package rcon
 import (
 	"bytes"
 	"context"
-	"errors"
+	"encoding/binary"
 	"fmt"
-	"os"
-	"time"
 )
 
 // Exec runs cmd on the server and returns its complete output. Output split
@@ -48,15 +46,36 @@ func (c *Client) Exec(ctx context.Context, cmd string) (string, error) {
 }
 
 // alive reports whether the idle connection is still open, without
-// blocking: a server that hung up has left EOF in the socket.
+// blocking: a server that hung up has left EOF in the socket. Packets that
+// arrived since the last command are stale (srcds's trailing 00 01 00 00
+// packet) and are dropped, so they cannot hide the EOF behind them.
 func (c *Client) alive() bool {
-	if c.br.Buffered() > 0 {
-		return true
+	for range 4 {
+		c.discardStale()
+		if c.br.Buffered() > 0 {
+			return true // part of a packet is in: the connection is talking
+		}
+		switch peekSocket(c.conn) {
+		case socketClosed:
+			return false
+		case socketEmpty:
+			return true
+		}
+		c.br.Peek(1) // data is waiting, so this returns at once
 	}
-	c.conn.SetReadDeadline(time.Now())
-	_, err := c.br.Peek(1)
-	c.conn.SetReadDeadline(time.Time{})
-	return err == nil || errors.Is(err, os.ErrDeadlineExceeded)
+	return true
+}
+
+// discardStale drops complete packets from the read buffer.
+func (c *Client) discardStale() {
+	for c.br.Buffered() >= 4 {
+		hdr, _ := c.br.Peek(4)
+		n := 4 + int(int32(binary.LittleEndian.Uint32(hdr)))
+		if n < 14 || n > 4+MaxPacketSize || c.br.Buffered() < n {
+			return
+		}
+		c.br.Discard(n)
+	}
 }
 
 func (c *Client) exec(cmd string) (string, error) {
