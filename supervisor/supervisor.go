@@ -44,7 +44,7 @@ type Supervisor struct {
 	Now             func() time.Time
 	Env             []string      // base environment of servers; nil: PATH, HOME, LANG, TZ of this process
 	StopTimeout     time.Duration // SIGINT, then SIGKILL after this long
-	RestartDelay    time.Duration // first delay before a restart; doubles each time
+	RestartDelay    time.Duration // delay before a restart, doubled per recent failure
 	MaxRestartDelay time.Duration
 	BurstLimit      int           // give up after this many failures ...
 	BurstInterval   time.Duration // ... within this interval
