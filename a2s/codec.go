@@ -164,7 +164,10 @@ func DecodePlayers(pkt []byte) ([]Player, error) {
 		}
 		players = append(players, p)
 	}
-	return players, r.err
+	if r.err != nil {
+		return nil, r.err
+	}
+	return players, nil
 }
 
 // AppendRules appends the complete A2S_RULES reply packet to b.
@@ -194,6 +197,9 @@ func DecodeRules(pkt []byte) ([]Rule, error) {
 			return nil, r.err
 		}
 		rules = append(rules, rule)
+	}
+	if r.err != nil {
+		return nil, r.err
 	}
 	return rules, nil
 }
