@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -72,47 +73,88 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("response writer cannot flush"))
 		return
 	}
-	var changed <-chan struct{}
-	if s.cfg.Notifier != nil {
-		ch, cancel := s.cfg.Notifier.Subscribe(j.ID)
-		defer cancel()
-		changed = ch
-	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	s.streamJob(w, flusher, r, j, changed)
+	st := &jobStream{w: w, f: flusher}
+	if s.cfg.Notifier != nil {
+		updates, cancel := s.cfg.Notifier.Subscribe(j.ID)
+		defer cancel()
+		st.follow(r.Context(), updates)
+		// The channel closes after the final state, or when the pool stops:
+		// the store has the last word either way.
+		if j, err = s.cfg.Jobs.FindJobByID(r.Context(), j.ID); err == nil {
+			st.send(j)
+		}
+		return
+	}
+	s.pollJob(r.Context(), st, j)
 }
 
-func (s *Server) streamJob(w http.ResponseWriter, f http.Flusher, r *http.Request, j *left4me.Job, changed <-chan struct{}) {
+// jobStream writes job events, skipping states identical to the last one.
+type jobStream struct {
+	w    http.ResponseWriter
+	f    http.Flusher
+	last []byte
+}
+
+func (st *jobStream) send(j *left4me.Job) {
+	b, _ := json.Marshal(j)
+	if bytes.Equal(b, st.last) {
+		return
+	}
+	fmt.Fprintf(st.w, "event: job\ndata: %s\n\n", b)
+	st.f.Flush()
+	st.last = b
+}
+
+func (st *jobStream) keepAlive() {
+	fmt.Fprint(st.w, ": keep-alive\n\n")
+	st.f.Flush()
+}
+
+// heartbeat keeps proxies from closing an idle stream.
+const heartbeat = 15 * time.Second
+
+func (st *jobStream) follow(ctx context.Context, updates <-chan *left4me.Job) {
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			st.keepAlive()
+		case j, ok := <-updates:
+			if !ok {
+				return
+			}
+			st.send(j)
+		}
+	}
+}
+
+func (s *Server) pollJob(ctx context.Context, st *jobStream, j *left4me.Job) {
 	poll := time.NewTicker(jobPollInterval)
 	defer poll.Stop()
-	heartbeat := time.NewTicker(15 * time.Second)
-	defer heartbeat.Stop()
-	var last []byte
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
 	for {
-		b, _ := json.Marshal(j)
-		if !bytes.Equal(b, last) {
-			fmt.Fprintf(w, "event: job\ndata: %s\n\n", b)
-			f.Flush()
-			last = b
-		}
+		st.send(j)
 		if j.Done() {
 			return
 		}
 		select {
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return
-		case <-heartbeat.C:
-			fmt.Fprint(w, ": keep-alive\n\n")
-			f.Flush()
+		case <-tick.C:
+			st.keepAlive()
 			continue
-		case <-changed:
 		case <-poll.C:
 		}
-		next, err := s.cfg.Jobs.FindJobByID(r.Context(), j.ID)
+		next, err := s.cfg.Jobs.FindJobByID(ctx, j.ID)
 		if err != nil {
 			return
 		}

@@ -25,12 +25,12 @@ type JobQueue interface {
 	Enqueue(ctx context.Context, j *left4me.Job) (*left4me.Job, error)
 }
 
-// JobNotifier is optional: it lets the job event stream wake up as soon as a
-// job changes instead of polling. Subscribe returns a channel that receives
-// a value after each change of the job and a function that ends the
-// subscription.
+// JobNotifier is optional (jobs.Pool satisfies it): it lets the job event
+// stream forward each saved change at once instead of polling the store.
+// Subscribe returns a channel of the job's states, closed after the final
+// one, and a function that ends the subscription.
 type JobNotifier interface {
-	Subscribe(jobID int64) (<-chan struct{}, func())
+	Subscribe(jobID int64) (<-chan *left4me.Job, func())
 }
 
 // Lifecycle reads what the runtime says about an instance (host.Host
