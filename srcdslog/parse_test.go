@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,7 +135,8 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if ev.Kind < srcdslog.KindRaw || ev.Kind > srcdslog.KindSpawned || ev.Time.IsZero() {
+		if ev.Kind < srcdslog.KindRaw || ev.Kind > srcdslog.KindSpawned || !strings.Contains(string(dgram), ev.Message) ||
+			ev.Time.Year() > 9999 || ev.Time.Nanosecond() != 0 {
 			t.Fatalf("bad event %+v", ev)
 		}
 	})
