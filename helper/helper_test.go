@@ -156,7 +156,7 @@ func assertSandboxArgs(t *testing.T, f *fixture, call string) {
 		"--wait", "--pipe", "--unit=left4me-script-1",
 		"--property=User=nobody", "--property=NoNewPrivileges=yes", "--property=ProtectSystem=strict",
 		"--property=PrivateTmp=yes", "--property=PrivateDevices=yes", "--property=CapabilityBoundingSet=",
-		"--property=RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "--property=IPAddressDeny=localhost ",
+		"--property=RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "--property=IPAddressDeny=127.0.0.0/8 ::1/128 ",
 		"--property=Slice=l4d2-build.slice", "--property=MemoryMax=2G", "--property=RuntimeMaxSec=3600",
 		"--property=BindPaths=" + f.root + "/overlays/1:/overlay",
 		"--property=BindReadOnlyPaths=" + f.cfg.Sandbox.ResolvConf + ":/etc/resolv.conf",

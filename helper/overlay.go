@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/left4me/left4me"
 	"github.com/left4me/left4me/overlayfs"
@@ -65,13 +66,18 @@ func (cfg *Config) foreignMountNS() (bool, error) {
 }
 
 // overlayInPID1 re-runs this helper as a transient unit of PID 1, which
-// runs in PID 1's mount namespace. nsenter is no way out here: the caller's
-// RestrictNamespaces= forbids setns() to everything it starts, sudo included.
+// runs in PID 1's mount namespace. Unlike nsenter it works whatever the
+// calling unit forbids (RestrictNamespaces= blocks setns() for everything
+// it starts, sudo included), and a Go program cannot setns() a mount
+// namespace itself once it has threads.
 func (cfg *Config) overlayInPID1(verb, name string) (int, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return 0, fmt.Errorf("locate helper: %w", err)
 	}
-	return cfg.runTool(cfg.SystemdRun, "--quiet", "--wait", "--pipe", "--collect",
-		"--description=left4me-overlay "+verb+" "+name, "--", self, NameOverlay, verb, name)
+	args := []string{"--quiet", "--wait", "--pipe", "--collect", "--description=left4me-overlay " + verb + " " + name, "--", self}
+	if filepath.Base(self) != NameOverlay { // installed under another name: dispatch by argument
+		args = append(args, NameOverlay)
+	}
+	return cfg.runTool(cfg.SystemdRun, append(args, verb, name)...)
 }

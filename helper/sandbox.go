@@ -187,7 +187,8 @@ func (b *build) systemdRunArgs(sc SandboxConfig) []string {
 // deniedRanges are the destinations a build script may not reach: this
 // host and its networks. Public addresses (mirrors, Workshop) stay open.
 var deniedRanges = []string{
-	"localhost", "link-local", "multicast",
+	"127.0.0.0/8", "::1/128", // loopback (systemd-run does not take the "localhost" keyword)
+	"169.254.0.0/16", "fe80::/10", "224.0.0.0/4", "ff00::/8", // link-local, multicast
 	"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "172.16.0.0/12", "192.0.0.0/24",
 	"192.168.0.0/16", "198.18.0.0/15", "240.0.0.0/4",
 	"::/128", "fc00::/7", "fec0::/10",

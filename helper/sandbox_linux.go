@@ -130,7 +130,13 @@ func (b *build) writeScript(runDir string, script []byte) error {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return fmt.Errorf("create script dir: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "script"), script, 0o555); err != nil {
+	p := filepath.Join(dir, "script")
+	if err := os.WriteFile(p, script, 0o555); err != nil {
+		return fmt.Errorf("copy script: %w", err)
+	}
+	// Explicit: the caller's umask (sudo keeps the web unit's 0027) would
+	// leave the copy unreadable by the sandbox user.
+	if err := os.Chmod(p, 0o555); err != nil {
 		return fmt.Errorf("copy script: %w", err)
 	}
 	return nil
