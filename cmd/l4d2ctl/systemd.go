@@ -1,19 +1,20 @@
 package main
 
 import (
-	"errors"
 	"log/slog"
 
 	"github.com/left4me/left4me/host"
 	"github.com/left4me/left4me/overlayfs"
+	"github.com/left4me/left4me/systemd"
 )
 
-// THE ONE PLACE where l4d2ctl builds the systemd runtime (package
-// github.com/left4me/left4me/systemd, through the sudo helpers). Until that
-// package is wired in here, the systemd runtime reports itself missing and
-// `--runtime process` (or LEFT4ME_RUNTIME=process) is the way to run.
+// THE ONE PLACE where l4d2ctl builds the systemd runtime: the server is the
+// unit left4me-server@NAME.service, reached through `sudo -n` and the root
+// helpers in /usr/local/libexec/left4me (installed by deploy/install.sh).
+// The same value mounts and unmounts through left4me-overlay.
 func newSystemdRuntime(cfg config, logger *slog.Logger) (host.Runtime, host.Mounter, error) {
-	return nil, nil, errSystemdMissing
+	rt := systemd.New(systemd.Config{Logger: logger})
+	return rt, rt, nil
 }
 
 // newSystemdMounter is the helper-backed mounter `l4d2ctl run` uses under
@@ -22,8 +23,6 @@ func newSystemdMounter(cfg config, logger *slog.Logger) (host.Mounter, error) {
 	_, m, err := newSystemdRuntime(cfg, logger)
 	return m, err
 }
-
-var errSystemdMissing = errors.New("systemd runtime not built in yet: use --runtime process")
 
 // processMounter mounts in-process (needs root).
 func processMounter(root string) host.Mounter { return overlayfs.Mounter{Root: root} }
