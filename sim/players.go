@@ -139,14 +139,17 @@ func (s *Server) freeSurvivor() string {
 	return "Bot"
 }
 
-// simulate lets the seeded players join, then churns them.
-func (s *Server) simulate(ctx context.Context) {
-	s.mu.Lock()
+// populate lets the seeded players join; s.mu is held. It runs before
+// Start returns, so a started server already has its players.
+func (s *Server) populate() {
 	for range s.cfg.Players {
 		s.join()
 	}
 	s.fillBots()
-	s.mu.Unlock()
+}
+
+// simulate churns the players until ctx is done.
+func (s *Server) simulate(ctx context.Context) {
 	if s.cfg.Churn <= 0 || s.cfg.Players == 0 {
 		<-ctx.Done()
 		return

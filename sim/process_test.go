@@ -29,7 +29,8 @@ func startProcess(t *testing.T, dir string, args ...string) *simProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"-game", "left4dead2", "+ip", "127.0.0.1", "+hostport", "0"}, args...)...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "SRCDS_SIM_AS_MAIN=1")
+	// GORACE: under -race the runtime otherwise sleeps 1 s before exiting.
+	cmd.Env = append(os.Environ(), "SRCDS_SIM_AS_MAIN=1", "GORACE=atexit_sleep_ms=0")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

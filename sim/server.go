@@ -78,6 +78,7 @@ func Start(ctx context.Context, cfg Config, out io.Writer) (*Server, error) {
 		s.run(append([]string{c.Name}, c.Args...), nil)
 	}
 	s.loadMap(cfg.Map)
+	s.populate()
 	s.mu.Unlock()
 	fmt.Fprintln(out, "Connection to Steam servers successful.\n   VAC secure mode is activated.")
 
