@@ -12,7 +12,7 @@ try {
   console.log(JSON.stringify({
     name: state.name, map: state.map, numplayers: state.numplayers, maxplayers: state.maxplayers,
     password: state.password, players: state.players.map((p) => p.name), appId: state.raw.appId,
-    folder: state.raw.folder, gamePort: state.gamePort, rules: state.raw.rules,
+    folder: state.raw.folder, rules: state.raw.rules,
   }));
 } catch (e) {
   console.error('gamedig:', e.message ?? e);
