@@ -150,6 +150,14 @@ func (c *Config) flag(name string, vals []string) error {
 			c.Commands = append(c.Commands, Command{Name: "maxplayers", Args: []string{v}})
 			return nil
 		})
+	}
+	return c.simFlag(name, vals, dur, num)
+}
+
+// simFlag handles the -sim flags; other unknown flags are ignored.
+func (c *Config) simFlag(name string, vals []string, dur func(*time.Duration) func(string) error,
+	num func(func(int) error) func(string) error) error {
+	switch name {
 	case "simseed":
 		return one(name, vals, num(func(n int) error { c.Seed = int64(n); return nil }))
 	case "simplayers":

@@ -52,14 +52,7 @@ func (s *Server) serveConn(c net.Conn) {
 		switch {
 		case p.Type == rcon.TypeAuth:
 			authed = s.checkPassword(string(p.Body))
-			id := p.ID
-			if !authed {
-				id = -1
-			}
-			if s.cfg.AuthEmpty && send(rcon.Packet{ID: p.ID, Type: rcon.TypeResponseValue}) != nil {
-				return
-			}
-			if send(rcon.Packet{ID: id, Type: rcon.TypeAuthResponse}) != nil {
+			if s.answerAuth(p.ID, authed, send) != nil {
 				return
 			}
 		case !authed:
@@ -84,6 +77,20 @@ func (s *Server) serveConn(c net.Conn) {
 			c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 		}
 	}
+}
+
+// answerAuth sends srcds's reply to an AUTH: optionally the empty
+// RESPONSE_VALUE, then AUTH_RESPONSE with the request id or -1.
+func (s *Server) answerAuth(id int32, ok bool, send func(rcon.Packet) error) error {
+	if s.cfg.AuthEmpty {
+		if err := send(rcon.Packet{ID: id, Type: rcon.TypeResponseValue}); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		id = -1
+	}
+	return send(rcon.Packet{ID: id, Type: rcon.TypeAuthResponse})
 }
 
 func (s *Server) checkPassword(pw string) bool {

@@ -1,10 +1,3 @@
-// Package sim is srcds-sim, a stand-in for the Left 4 Dead 2 dedicated
-// server (srcds_run -game left4dead2) for tests and demos. From the outside
-// it behaves like the game: it reads the srcds_run command line, executes
-// left4dead2/cfg/server.cfg and its exec chains, keeps cvars, answers A2S
-// queries on UDP and RCON on TCP of the same port, sends log lines to
-// logaddress targets, and simulates players joining and leaving. Both
-// cmd/srcds-sim and the panel binary run it through Main.
 package sim
 
 import (
