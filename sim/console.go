@@ -81,7 +81,7 @@ func (s *Server) run(words []string, sess *session) string {
 		return h(s, words, sess)
 	}
 	if c, ok := s.cvars[name]; ok && len(words) == 1 {
-		return fmt.Sprintf("%q = %q\n", c.name, c.value)
+		return fmt.Sprintf("\"%s\" = \"%s\"\n", c.name, c.value) // raw, as srcds prints it
 	}
 	if len(words) == 1 {
 		return fmt.Sprintf("Unknown command \"%s\"\n", words[0])
