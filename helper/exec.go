@@ -3,6 +3,7 @@ package helper
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -24,11 +25,17 @@ var toolEnv = []string{
 // sent to the helper (sudo relays them) are passed on, so stopping a
 // `journalctl --follow` through sudo stops journalctl too.
 func (cfg *Config) runTool(path string, args ...string) (int, error) {
+	return cfg.runToolInput(nil, path, args...)
+}
+
+// runToolInput is runTool with stdin read from in (nil: /dev/null).
+func (cfg *Config) runToolInput(in io.Reader, path string, args ...string) (int, error) {
 	if err := toolPath(path); err != nil {
 		return 0, err
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Env = toolEnv
+	cmd.Stdin = in
 	cmd.Stdout, cmd.Stderr = cfg.Stdout, cfg.Stderr
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)

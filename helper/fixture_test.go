@@ -80,7 +80,6 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.cfg.Sandbox.ServiceUser = testServiceUser
 	f.cfg.Sandbox.User = testSandboxUser
-	f.cfg.Sandbox.RunDir = filepath.Join(dir, "run")
 	f.cfg.Sandbox.ResolvConf = filepath.Join(dir, "resolv.conf")
 	f.cfg.Sandbox.MaxScriptSize = 4096
 	return f

@@ -91,6 +91,7 @@ src=""
 for a in "$@"; do
 	case "$a" in --property=BindPaths=*:/overlay) src=${a#--property=BindPaths=}; src=${src%%:/overlay} ;; esac
 done
+cat > %[1]q.stdin
 stat -c 'during %%u' "$src" >> %[1]q
 stat -c 'linked %%u' "$src/linked" >> %[1]q
 stat -c 'rootfile %%u' "$src/rootfile" >> %[1]q
@@ -140,8 +141,9 @@ func TestSandboxRunsAsSandboxUserAndHandsOverlayBack(t *testing.T) {
 	if syscall.Stat(filepath.Join(ov, "rootfile"), &st); st.Uid != 0 {
 		t.Errorf("a root-owned file was given away: uid %d", st.Uid)
 	}
-	if entries, _ := os.ReadDir(f.cfg.Sandbox.RunDir); len(entries) > 0 {
-		t.Errorf("script copies left in %s: %v", f.cfg.Sandbox.RunDir, entries)
+	script, _ := os.ReadFile(filepath.Join(f.root, "scripts/build.sh"))
+	if stdin, _ := os.ReadFile(state + ".stdin"); string(stdin) != string(script) {
+		t.Errorf("systemd-run got %q on stdin, want the script %q", stdin, script)
 	}
 	assertSandboxArgs(t, f, f.toolCalls(t)[0])
 }
@@ -161,7 +163,7 @@ func assertSandboxArgs(t *testing.T, f *fixture, call string) {
 		"--property=BindPaths=" + f.root + "/overlays/1:/overlay",
 		"--property=BindReadOnlyPaths=" + f.cfg.Sandbox.ResolvConf + ":/etc/resolv.conf",
 		"--property=TemporaryFileSystem=/var/lib:ro ",
-		fmt.Sprintf(" sh %d:%d /tmp/.left4me-build/script", st.Dev, st.Ino),
+		fmt.Sprintf(" sh %d:%d", st.Dev, st.Ino),
 	} {
 		if !strings.Contains(call, want) {
 			t.Errorf("systemd-run call lacks %q:\n%s", want, call)

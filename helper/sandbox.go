@@ -1,8 +1,8 @@
 package helper
 
 import (
+	"bytes"
 	"fmt"
-	"os"
 	"os/user"
 	"path/filepath"
 	"regexp"
@@ -16,7 +16,6 @@ type SandboxConfig struct {
 	ServiceUser   string        // owns overlays before and after a build: left4me
 	User          string        // runs the script: left4me-sandbox, no login, no sudo
 	ResolvConf    string        // public resolvers, bound as the sandbox's /etc/resolv.conf
-	RunDir        string        // root-only scratch dir for the script copies
 	Slice         string        // cgroup slice for builds
 	MemoryMax     string        // systemd MemoryMax=
 	TasksMax      int           // systemd TasksMax=
@@ -31,7 +30,6 @@ func DefaultSandboxConfig() SandboxConfig {
 		ServiceUser:   "left4me",
 		User:          "left4me-sandbox",
 		ResolvConf:    "/etc/left4me/sandbox-resolv.conf",
-		RunDir:        "/run/left4me-sandbox",
 		Slice:         "l4d2-build.slice",
 		MemoryMax:     "2G",
 		TasksMax:      512,
@@ -50,12 +48,8 @@ var (
 // left4me-script-sandbox. Scripts anywhere else are refused.
 func ScriptsDir(root string) string { return filepath.Join(root, "scripts") }
 
-// Paths inside the sandbox.
-const (
-	sandboxOverlay   = "/overlay"
-	sandboxScriptDir = "/tmp/.left4me-build" // under the private /tmp, so nothing is created on the host
-	sandboxScript    = sandboxScriptDir + "/script"
-)
+// sandboxOverlay is where the overlay dir appears inside the sandbox.
+const sandboxOverlay = "/overlay"
 
 // runSandbox is left4me-script-sandbox OVERLAY-ID SCRIPT: it runs SCRIPT (a
 // file in root/scripts) as the sandbox user in a hardened transient unit
@@ -135,7 +129,7 @@ func (b *build) run(cfg *Config, svc, sbx ids) (int, error) {
 		_ = chownTree(b.overlayFD, sbx, svc, false)
 		return 0, fmt.Errorf("hand overlay %s to %s: %w", b.overlayID, sbx.name, err)
 	}
-	code, runErr := cfg.runTool(cfg.SystemdRun, b.systemdRunArgs(cfg.Sandbox)...)
+	code, runErr := cfg.runToolInput(bytes.NewReader(b.script), cfg.SystemdRun, b.systemdRunArgs(cfg.Sandbox)...)
 	if err := chownTree(b.overlayFD, sbx, svc, false); err != nil {
 		return 0, fmt.Errorf("hand overlay %s back to %s: %w", b.overlayID, svc.name, err)
 	}
@@ -148,6 +142,8 @@ func (b *build) run(cfg *Config, svc, sbx ids) (int, error) {
 // and time. The wrapper checks that /overlay is the very directory the
 // helper validated (device and inode), so swapping the path between the
 // check and systemd's bind mount cannot give the script another directory.
+// The script itself arrives on stdin and is written into the sandbox's
+// private /tmp, so no copy of it ever exists on the host.
 func (b *build) systemdRunArgs(sc SandboxConfig) []string {
 	props := []string{
 		"User=" + sc.User, "Group=" + sc.User,
@@ -172,7 +168,6 @@ func (b *build) systemdRunArgs(sc SandboxConfig) []string {
 		"TemporaryFileSystem=" + strings.Join(b.hidden, " "),
 		"BindPaths=" + b.overlayPath + ":" + sandboxOverlay,
 		"BindReadOnlyPaths=" + sc.ResolvConf + ":/etc/resolv.conf",
-		"BindReadOnlyPaths=" + b.scriptDir + ":" + sandboxScriptDir,
 		"WorkingDirectory=" + sandboxOverlay,
 		"Environment=HOME=/tmp LANG=C.UTF-8 OVERLAY=" + sandboxOverlay,
 	}
@@ -180,8 +175,8 @@ func (b *build) systemdRunArgs(sc SandboxConfig) []string {
 	for _, p := range props {
 		args = append(args, "--property="+p)
 	}
-	check := `[ "$(stat -L -c %d:%i ` + sandboxOverlay + `)" = "$1" ] || { echo "left4me-script-sandbox: /overlay is not the validated directory" >&2; exit 125; }; exec "$2"`
-	return append(args, "--", "/bin/sh", "-c", check, "sh", b.devIno, sandboxScript)
+	wrapper := `[ "$(stat -L -c %d:%i ` + sandboxOverlay + `)" = "$1" ] || { echo "left4me-script-sandbox: /overlay is not the validated directory" >&2; exit 125; }; s=$(mktemp /tmp/.left4me-build.XXXXXX) && cat > "$s" && chmod 0500 "$s" && exec "$s" </dev/null`
+	return append(args, "--", "/bin/sh", "-c", wrapper, "sh", b.devIno)
 }
 
 // deniedRanges are the destinations a build script may not reach: this
@@ -210,12 +205,4 @@ func hiddenPaths(root string) []string {
 		out[i] = d + ":ro"
 	}
 	return out
-}
-
-// ensureRunDir makes the root-only scratch dir for script copies.
-func ensureRunDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	return os.Chmod(dir, 0o700)
 }

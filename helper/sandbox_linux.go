@@ -10,15 +10,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// build is one validated script run: the overlay dir held open by fd and a
-// root-owned copy of the script, so nothing the caller renames afterwards
-// changes what runs or what gets chowned.
+// build is one validated script run: the overlay dir held open by fd and
+// the script's content, so nothing the caller renames afterwards changes
+// what runs or what gets chowned.
 type build struct {
 	overlayID   string
 	overlayPath string
 	overlayFD   int
 	devIno      string // "dev:ino" of the overlay dir, checked inside the sandbox
-	scriptDir   string // root-owned temp dir holding the script copy
+	script      []byte
 	hidden      []string
 }
 
@@ -43,11 +43,7 @@ func openBuild(root, id, base string, svc ids, sc SandboxConfig) (*build, error)
 		devIno:      fmt.Sprintf("%d:%d", st.Dev, st.Ino),
 		hidden:      hiddenPaths(root),
 	}
-	script, err := readScript(rootFD, base, svc, sc.MaxScriptSize)
-	if err == nil {
-		err = b.writeScript(sc.RunDir, script)
-	}
-	if err != nil {
+	if b.script, err = readScript(rootFD, base, svc, sc.MaxScriptSize); err != nil {
 		b.close()
 		return nil, err
 	}
@@ -116,39 +112,10 @@ func readScript(rootFD int, base string, svc ids, max int64) ([]byte, error) {
 	return data, nil
 }
 
-// writeScript puts a root-owned, read-only copy of the script into a fresh
-// dir under runDir; the sandbox sees that dir, never the caller's file.
-func (b *build) writeScript(runDir string, script []byte) error {
-	if err := ensureRunDir(runDir); err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp(runDir, "build-*")
-	if err != nil {
-		return fmt.Errorf("create script dir: %w", err)
-	}
-	b.scriptDir = dir
-	if err := os.Chmod(dir, 0o755); err != nil {
-		return fmt.Errorf("create script dir: %w", err)
-	}
-	p := filepath.Join(dir, "script")
-	if err := os.WriteFile(p, script, 0o555); err != nil {
-		return fmt.Errorf("copy script: %w", err)
-	}
-	// Explicit: the caller's umask (sudo keeps the web unit's 0027) would
-	// leave the copy unreadable by the sandbox user.
-	if err := os.Chmod(p, 0o555); err != nil {
-		return fmt.Errorf("copy script: %w", err)
-	}
-	return nil
-}
-
 func (b *build) close() {
 	if b.overlayFD >= 0 {
 		unix.Close(b.overlayFD)
 		b.overlayFD = -1
-	}
-	if b.scriptDir != "" {
-		os.RemoveAll(b.scriptDir)
 	}
 }
 

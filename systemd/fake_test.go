@@ -59,6 +59,7 @@ if [ "$4" = --follow ]; then
 	while :; do sleep 0.05; done
 fi`,
 	systemd.HelperSandbox: `[[ "$2" == /data/scripts/* ]] || usage "script $2 is not in /data/scripts"
+[ "$1" = 99 ] && { echo 'left4me-script-sandbox: look up user "left4me-sandbox" (run the installer): unknown user' >&2; exit 1; }
 echo "building overlay $1"
 echo "progress on stderr" >&2
 exit "$(basename "$2" .sh | tr -dc 0-9)"`,

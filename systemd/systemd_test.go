@@ -219,6 +219,10 @@ func TestRunScript(t *testing.T) {
 	if !errors.Is(err, overlayfs.ErrRefused) || !strings.Contains(left4me.ErrorMessage(err), "not in /data/scripts") {
 		t.Errorf("refusal: %v", err)
 	}
+	// The helper's own failure (before the script runs) is an error, not an exit code.
+	if _, err := r.RunScript(ctx, 99, "/data/scripts/exit1.sh", &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "run the installer") {
+		t.Errorf("helper failure: %v", err)
+	}
 	if _, err := r.RunScript(ctx, 0, "/data/scripts/a.sh", &stdout, &stderr); left4me.ErrorCode(err) != left4me.EINVALID {
 		t.Errorf("overlay id 0: %v", err)
 	}

@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 //
 //	start NAME PORT [OVERLAY-DIR...]   host.Start (initialize, stage, enable)
 //	init NAME PORT                     host.Initialize
-//	stop NAME | status NAME | logs NAME N | mount NAME | unmount NAME
+//	stop NAME | status NAME | logs NAME N | follow NAME SECONDS | mount NAME | unmount NAME
 //	script OVERLAY-ID SCRIPT           the build sandbox; prints exit=N
 //	listen ADDR                        a TCP listener (run as root)
 func client(args []string, w io.Writer) error {
@@ -79,6 +79,11 @@ func client(args []string, w io.Writer) error {
 	case "logs":
 		n, _ := strconv.Atoi(args[2])
 		return h.Logs(ctx, name, n, false, w)
+	case "follow": // follow the logs for a few seconds, then cancel
+		secs, _ := strconv.Atoi(args[2])
+		fctx, fcancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second)
+		defer fcancel()
+		return h.Logs(fctx, name, 5, true, w)
 	case "mount":
 		return rt.Mount(ctx, name)
 	case "unmount":

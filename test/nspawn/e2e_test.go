@@ -70,7 +70,7 @@ func TestRealSystemd(t *testing.T) {
 
 	install(t, c)
 	setupGame(t, c)
-	svc := serviceUser{c: c, props: unitProperties(t, filepath.Join(deployDir, "systemd/left4me-web.service.d/hardening.conf"))}
+	svc := serviceUser{c: c, props: webProperties(t, filepath.Join(deployDir, "systemd/left4me-web.service.d/hardening.conf"))}
 
 	startAlpha(t, c, svc, p)
 	checkSudoRules(t, c)
@@ -145,6 +145,19 @@ func startAlpha(t *testing.T, c *container, svc serviceUser, p persistent) {
 	if logs := svc.mustRun(t, "logs", "alpha", "50"); !strings.Contains(logs, "game started: -game left4dead2") {
 		t.Errorf("logs through left4me-journalctl lack the game's output:\n%s", logs)
 	}
+	// Following stops when the caller cancels: SIGTERM goes through sudo
+	// and the helper to journalctl, which must not linger.
+	began := time.Now()
+	if logs := svc.mustRun(t, "follow", "alpha", "2"); !strings.Contains(logs, "game started") {
+		t.Errorf("followed logs lack the game's output:\n%s", logs)
+	}
+	if took := time.Since(began); took > 15*time.Second {
+		t.Errorf("a 2s follow took %v to stop", took)
+	}
+	waitFor(t, 10*time.Second, "journalctl --follow to exit", func() bool {
+		out, err := c.run(5*time.Second, "pgrep", "-x", "journalctl")
+		return err != nil && strings.TrimSpace(out) == ""
+	})
 }
 
 func stopAlpha(t *testing.T, c *container, svc serviceUser, p persistent) {
@@ -309,8 +322,12 @@ func (s serviceUser) waitStatus(t *testing.T, name, want string, timeout time.Du
 	s.c.fatalf("status of %s = %q after %v, want %q", name, last, timeout, want)
 }
 
-// unitProperties reads the Key=Value lines of a unit drop-in.
-func unitProperties(t *testing.T, path string) []string {
+// webProperties reads the Key=Value lines of the web unit's hardening
+// drop-in, minus two that only a container breaks: each makes systemd mount
+// a fresh /proc for the unit, which loses nspawn's per-container
+// /proc/sys/kernel/random/boot_id, so `journalctl --follow` would filter on
+// the host's boot ID and print nothing. On a real host both are harmless.
+func webProperties(t *testing.T, path string) []string {
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -320,11 +337,14 @@ func unitProperties(t *testing.T, path string) []string {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
-		if line != "" && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "[") {
+		switch {
+		case line == "", strings.HasPrefix(line, "#"), strings.HasPrefix(line, "["):
+		case line == "ProtectProc=invisible", line == "ProtectControlGroups=yes":
+		default:
 			props = append(props, line)
 		}
 	}
-	if len(props) < 10 {
+	if len(props) < 5 {
 		t.Fatalf("%s has only %d properties", path, len(props))
 	}
 	return props
