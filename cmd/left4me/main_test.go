@@ -88,10 +88,16 @@ var listenRE = regexp.MustCompile(`left4me: listening on (http://\S+)`)
 // anything else on the machine.
 func startDemo(t testing.TB, data string, port int, extra ...string) *panel {
 	t.Helper()
+	return startDemoRange(t, data, port, port, extra...)
+}
+
+// startDemoRange is startDemo with a game port range of start..end.
+func startDemoRange(t testing.TB, data string, port, end int, extra ...string) *panel {
+	t.Helper()
 	args := append([]string{"demo", "--listen", "127.0.0.1:0", "--data", data}, extra...)
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), "LEFT4ME_ADMIN_PASSWORD="+adminPassword,
-		fmt.Sprintf("LEFT4ME_PORT_RANGE_START=%d", port), fmt.Sprintf("LEFT4ME_PORT_RANGE_END=%d", port))
+		fmt.Sprintf("LEFT4ME_PORT_RANGE_START=%d", port), fmt.Sprintf("LEFT4ME_PORT_RANGE_END=%d", end))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
