@@ -110,6 +110,7 @@ func init() {
 		"logaddress_list":   (*Server).cmdLogList,
 		"logaddress_delall": (*Server).cmdLogDelAll,
 		"cvarlist":          func(s *Server, _ []string, _ *session) string { return s.cvarList() },
+		"removeip":          (*Server).cmdRemoveIP,
 		"quit":              (*Server).cmdQuit,
 		"exit":              (*Server).cmdQuit,
 		"sim_execd":         func(s *Server, _ []string, _ *session) string { return lines(s.execd) },

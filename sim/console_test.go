@@ -148,3 +148,23 @@ func TestAddons(t *testing.T) {
 		t.Fatalf("sim_addons = %q", got)
 	}
 }
+
+func TestFailedLoginsBanAddress(t *testing.T) {
+	srv, _ := startSim(t, gameRoot(t, basicCfg("sv_rcon_minfailures 2", "sv_rcon_minfailuretime 60")), []string{"-simplayers", "0"})
+	for range 2 {
+		if _, err := rcon.Dial(context.Background(), srv.Addr(), "wrong"); !errors.Is(err, rcon.ErrAuthFailed) {
+			t.Fatalf("wrong password: %v", err)
+		}
+	}
+	// Banned now: even the right password gets a closed connection.
+	_, err := rcon.Dial(context.Background(), srv.Addr(), password)
+	if err == nil || errors.Is(err, rcon.ErrAuthFailed) {
+		t.Fatalf("banned address: err = %v, want a dropped connection", err)
+	}
+	if got := srv.Exec("removeip 127.0.0.1"); got != "removeip:  filter removed for 127.0.0.1\n" {
+		t.Fatalf("removeip: %q", got)
+	}
+	if got := run(t, dialSim(t, srv), "echo ok"); got != "ok\n" {
+		t.Fatalf("after removeip: %q", got)
+	}
+}

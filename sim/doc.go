@@ -30,13 +30,16 @@
 // `cvarlist`, `<cvar>` (prints `"name" = "value"`), `<cvar> <value…>`,
 // `exec`, `echo`, `say`, `changelevel`/`map` (re-runs server.cfg; the RCON
 // connection that asked is closed afterwards, as srcds may do), `kick`,
-// `kickid`, `log on|off`, `logaddress_add|del|list|delall`, `quit`, and two
+// `kickid`, `removeip`, `log on|off`, `logaddress_add|del|list|delall`, `quit`, and two
 // for tests: `sim_execd` (cfg files executed so far, in order, one per line,
 // relative to cfg/, e.g. `server.cfg`, `server_overlay_3.cfg`; every map
 // start appends server.cfg's chain again) and `sim_addons` (.vpk files under
 // left4dead2/addons, relative to it, sorted, e.g. `workshop/123.vpk`).
 //
-// An empty rcon_password refuses every RCON login. Log lines are sent while
+// An empty rcon_password refuses every RCON login; failed logins ban the
+// address as srcds does (sv_rcon_minfailures within sv_rcon_minfailuretime,
+// or sv_rcon_maxfailures; sv_rcon_banpenalty minutes, 0 = until restart):
+// a banned address's connections are closed at once; `removeip` lifts it. Log lines are sent while
 // `log on` is in effect, from the game port, with sv_logsecret when it is
 // not 0; unlike real L4D2, loopback targets work unless -simdroploopbacklogs.
 package sim

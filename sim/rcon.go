@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/left4me/left4me/rcon"
@@ -20,6 +21,11 @@ func (s *Server) serveRCON() {
 			continue
 		}
 		s.mu.Lock()
+		if s.isBanned(remoteAddr(c)) {
+			s.mu.Unlock()
+			c.Close() // srcds drops banned addresses at once
+			continue
+		}
 		s.conns[c] = struct{}{}
 		s.mu.Unlock()
 		s.wg.Add(1)
@@ -51,8 +57,11 @@ func (s *Server) serveConn(c net.Conn) {
 		}
 		switch {
 		case p.Type == rcon.TypeAuth:
-			authed = s.checkPassword(string(p.Body))
+			authed = s.checkPassword(string(p.Body), remoteAddr(c))
 			if s.answerAuth(p.ID, authed, send) != nil {
+				return
+			}
+			if !authed && s.isBannedLocked(remoteAddr(c)) {
 				return
 			}
 		case !authed:
@@ -93,11 +102,29 @@ func (s *Server) answerAuth(id int32, ok bool, send func(rcon.Packet) error) err
 	return send(rcon.Packet{ID: id, Type: rcon.TypeAuthResponse})
 }
 
-func (s *Server) checkPassword(pw string) bool {
+// checkPassword checks an RCON login and counts failures per address.
+func (s *Server) checkPassword(pw string, from netip.Addr) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	want := s.cvar("rcon_password")
-	return want != "" && pw == want
+	if want != "" && pw == want {
+		return true
+	}
+	s.recordFailure(from)
+	return false
+}
+
+func remoteAddr(c net.Conn) netip.Addr {
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		return a.AddrPort().Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
+func (s *Server) isBannedLocked(a netip.Addr) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.isBanned(a)
 }
 
 // execRCON runs one command and sends its output in packets of at most

@@ -44,6 +44,8 @@ type Server struct {
 	rng       *rand.Rand
 	conns     map[net.Conn]struct{}
 	execStack []string
+	failures  map[netip.Addr][]time.Time // failed RCON logins per address
+	banned    map[netip.Addr]time.Time   // banned until (zero: forever)
 }
 
 // Start binds the game port (TCP and UDP), runs the command-line commands
@@ -61,6 +63,7 @@ func Start(ctx context.Context, cfg Config, out io.Writer) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, out: out, gameDir: filepath.Join(cfg.Root, cfg.Game), done: make(chan struct{}),
 		cvars: defaultCvars(), nextUID: 2, conns: map[net.Conn]struct{}{},
+		failures: map[netip.Addr][]time.Time{}, banned: map[netip.Addr]time.Time{},
 		rng: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x5eed))}
 	if err := s.bind(); err != nil {
 		return nil, err
