@@ -52,10 +52,9 @@ umount) rm -f "$STATE/$2.mounted" ;;
 *) usage "unknown verb" ;;
 esac`,
 	systemd.HelperJournalctl: `valid "$1"
+[ "$4" = --follow ] && trap 'echo stopped > "$STATE/$1.follow"; exit 0' TERM
 for i in $(seq 1 "$3"); do echo "line $i"; done
 if [ "$4" = --follow ]; then
-	trap 'echo stopped > "$STATE/$1.follow"; exit 0' TERM
-	echo following > "$STATE/$1.follow"
 	while :; do sleep 0.05; done
 fi`,
 	systemd.HelperSandbox: `[[ "$2" == /data/scripts/* ]] || usage "script $2 is not in /data/scripts"

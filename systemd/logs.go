@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/left4me/left4me"
 )
@@ -46,39 +47,33 @@ func (r *Runtime) RunScript(ctx context.Context, overlayID int64, script string,
 		return 0, left4me.Errorf(left4me.EINVALID, "overlay id must be positive, not %d", overlayID)
 	}
 	args := []string{fmt.Sprint(overlayID), script}
-	tail := &tailBuffer{max: 8 << 10}
+	first := &headBuffer{max: 4 << 10}
 	cmd := r.command(ctx, HelperSandbox, args...)
-	cmd.Stdout, cmd.Stderr = stdout, io.MultiWriter(stderr, tail)
+	cmd.Stdout, cmd.Stderr = stdout, io.MultiWriter(stderr, first)
 	err := cmd.Run()
 	code := exitStatus(err)
-	head := tail.String()
-	switch {
-	case code == 2 && bytes.Contains(tail.buf, []byte("\nusage: "+HelperSandbox+" ")):
-		return 0, &RefusedError{Tool: HelperSandbox, Reason: helperReason(HelperSandbox, head)}
-	case code > 0 && sudoError(head) == nil:
-		return code, nil // the script's own exit code
+	head := first.String()
+	// The helper's own messages come before the script runs and start with
+	// its name; sudo's start with "sudo:". Anything else is the script's.
+	helperFailed := strings.HasPrefix(head, HelperSandbox+": ") || sudoError(head) != nil
+	if code > 0 && !helperFailed {
+		return code, nil
 	}
 	return code, r.classify(ctx, HelperSandbox, args, err, head)
 }
 
-// tailBuffer keeps the first and the last bytes written, enough to tell a
-// sudo failure (first line) or a helper refusal (last lines) apart.
-type tailBuffer struct {
-	max   int
-	first []byte
-	buf   []byte
+// headBuffer keeps the first bytes written to stderr: where sudo's or the
+// helper's own error is, when they fail before the script runs.
+type headBuffer struct {
+	max  int
+	head []byte
 }
 
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	if len(t.first) < 512 {
-		t.first = append(t.first, p[:min(512-len(t.first), len(p))]...)
-	}
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.max {
-		t.buf = append([]byte(nil), t.buf[len(t.buf)-t.max:]...)
+func (h *headBuffer) Write(p []byte) (int, error) {
+	if room := h.max - len(h.head); room > 0 {
+		h.head = append(h.head, p[:min(room, len(p))]...)
 	}
 	return len(p), nil
 }
 
-// String is the first bytes written (where sudo's own error would be).
-func (t *tailBuffer) String() string { return string(t.first) }
+func (h *headBuffer) String() string { return string(h.head) }
