@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,16 +74,22 @@ func TestHibernatingAndNoise(t *testing.T) {
 }
 
 func TestFormatParses(t *testing.T) {
-	want, err := srcdsstatus.Parse(read(t, "old.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := srcdsstatus.Parse(srcdsstatus.Format(want))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("Format then Parse changed the status:\n%+v\n%+v", got, want)
+	for _, file := range []string{"old.txt", "new.txt"} {
+		want, err := srcdsstatus.Parse(read(t, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := srcdsstatus.Format(want)
+		got, err := srcdsstatus.Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: Format then Parse changed the status:\n%+v\n%+v", file, got, want)
+		}
+		if file == "new.txt" && !strings.Contains(text, " 1:02:03 ") {
+			t.Fatalf("an hour-long connection is not printed as h:mm:ss:\n%s", text)
+		}
 	}
 }
 
