@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/left4me/left4me/helper"
 )
 
 // adversarial is one hostile invocation: setup mutates a fresh fixture,
@@ -224,6 +226,13 @@ func TestAdversarialInvocations(t *testing.T) {
 		t.Fatalf("only %d adversarial cases", len(adversarialCases))
 	}
 	mountsBefore := mountPoints(t)
+	// The production paths the real configuration would use must not
+	// appear because of the table (the fixture points elsewhere).
+	prodBefore := map[string]bool{}
+	for _, p := range productionPaths {
+		_, err := os.Lstat(p)
+		prodBefore[p] = err == nil
+	}
 	for _, tc := range adversarialCases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -259,4 +268,11 @@ func TestAdversarialInvocations(t *testing.T) {
 			t.Errorf("new mount after the table: %s", mp)
 		}
 	}
+	for _, p := range productionPaths {
+		if _, err := os.Lstat(p); (err == nil) != prodBefore[p] {
+			t.Errorf("%s appeared or vanished during the table", p)
+		}
+	}
 }
+
+var productionPaths = []string{helper.DefaultRoot, "/etc/left4me", "/run/left4me-sandbox"}

@@ -37,14 +37,14 @@ type fixture struct {
 	svcUID, sbxUID     int
 }
 
-func requireRoot(t *testing.T) {
+func requireRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the helpers mount, chown and check root-owned config")
 	}
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	requireRoot(t)
 	dir := t.TempDir()
@@ -93,14 +93,14 @@ func (f *fixture) run(argv ...string) int {
 	return helper.Main(cfg, argv)
 }
 
-func (f *fixture) setLowerDirs(t *testing.T, v string) {
+func (f *fixture) setLowerDirs(t testing.TB, v string) {
 	t.Helper()
 	writeFile(t, filepath.Join(f.root, "instances/alpha/instance.env"),
 		"L4D2_PORT=\"27015\"\nL4D2_ARGS=\"\"\nL4D2_LOWERDIRS=\""+v+"\"\n", 0o640)
 }
 
 // toolCalls returns the recorded tool invocations, one per line.
-func (f *fixture) toolCalls(t *testing.T) []string {
+func (f *fixture) toolCalls(t testing.TB) []string {
 	t.Helper()
 	data, err := os.ReadFile(f.calls)
 	if os.IsNotExist(err) {
@@ -112,7 +112,7 @@ func (f *fixture) toolCalls(t *testing.T) []string {
 }
 
 // fakeTool writes a script that records "NAME ARGS..." and then runs body.
-func fakeTool(t *testing.T, dir, name, calls, body string) string {
+func fakeTool(t testing.TB, dir, name, calls, body string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	script := fmt.Sprintf("#!/bin/bash\necho %s \"$@\" >> %q\n%s\n", name, calls, body)
@@ -122,7 +122,7 @@ func fakeTool(t *testing.T, dir, name, calls, body string) string {
 
 // snapshot describes every entry below dir (never following symlinks):
 // type, mode, owner, size, mtime, link target and content hash.
-func snapshot(t *testing.T, dir string) map[string]string {
+func snapshot(t testing.TB, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -174,7 +174,7 @@ func diffSnapshots(before, after map[string]string) []string {
 }
 
 // mountPoints lists every mount point of this process's mount namespace.
-func mountPoints(t *testing.T) map[string]bool {
+func mountPoints(t testing.TB) map[string]bool {
 	t.Helper()
 	fh, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
@@ -191,7 +191,7 @@ func mountPoints(t *testing.T) map[string]bool {
 	return out
 }
 
-func mountedUnder(t *testing.T, dir string) []string {
+func mountedUnder(t testing.TB, dir string) []string {
 	t.Helper()
 	var out []string
 	for mp := range mountPoints(t) {
@@ -202,7 +202,7 @@ func mountedUnder(t *testing.T, dir string) []string {
 	return out
 }
 
-func lookupUID(t *testing.T, name string) int {
+func lookupUID(t testing.TB, name string) int {
 	t.Helper()
 	u, err := user.Lookup(name)
 	if err != nil {
@@ -212,14 +212,14 @@ func lookupUID(t *testing.T, name string) int {
 	return uid
 }
 
-func mkdir(t *testing.T, p string) {
+func mkdir(t testing.TB, p string) {
 	t.Helper()
 	if err := os.MkdirAll(p, 0o755); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func writeFile(t *testing.T, p, content string, mode os.FileMode) {
+func writeFile(t testing.TB, p, content string, mode os.FileMode) {
 	t.Helper()
 	mkdir(t, filepath.Dir(p))
 	if err := os.WriteFile(p, []byte(content), mode); err != nil {
@@ -230,7 +230,7 @@ func writeFile(t *testing.T, p, content string, mode os.FileMode) {
 	}
 }
 
-func chownTree(t *testing.T, dir string, uid int) {
+func chownTree(t testing.TB, dir string, uid int) {
 	t.Helper()
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -243,7 +243,7 @@ func chownTree(t *testing.T, dir string, uid int) {
 	}
 }
 
-func symlink(t *testing.T, target, p string) {
+func symlink(t testing.TB, target, p string) {
 	t.Helper()
 	if err := os.RemoveAll(p); err != nil {
 		t.Fatal(err)
