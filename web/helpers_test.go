@@ -66,7 +66,7 @@ func (q storeQueue) Enqueue(ctx context.Context, j *left4me.Job) (*left4me.Job, 
 
 // env is one panel over a fresh in-memory database.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *sqlite.DB
 	users *sqlite.UserService
 	jobs  *sqlite.JobService
@@ -88,7 +88,7 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func newEnv(t *testing.T, tweak func(*web.Config)) *env {
+func newEnv(t testing.TB, tweak func(*web.Config)) *env {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), ":memory:")
 	if err != nil {
@@ -148,7 +148,7 @@ func (e *env) token(u *left4me.User) string {
 // browser is a cookie-keeping client that does not follow redirects, so
 // tests see each answer.
 type browser struct {
-	t *testing.T
+	t testing.TB
 	e *env
 	c *http.Client
 }

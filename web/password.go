@@ -72,7 +72,7 @@ func parseHash(encoded string) (PasswordParams, []byte, []byte, error) {
 		return p, nil, nil, fmt.Errorf("bad argon2 parameters %q", parts[3])
 	}
 	// Bound the cost so a tampered hash cannot make a login allocate gigabytes.
-	if p.Memory < 8 || p.Memory > 1<<20 || p.Time < 1 || p.Time > 16 || p.Threads < 1 {
+	if p.Memory < 8 || p.Memory > 1<<18 || p.Time < 1 || p.Time > 16 || p.Threads < 1 {
 		return p, nil, nil, fmt.Errorf("argon2 parameters out of range")
 	}
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
