@@ -77,6 +77,8 @@ func checkSecretKey(key string) error {
 		return left4me.Errorf(left4me.EINVALID, "SECRET_KEY is not set: set it to at least 32 random characters, e.g. $(head -c 32 /dev/urandom | base64)")
 	case strings.EqualFold(key, "dev"):
 		return left4me.Errorf(left4me.EINVALID, "SECRET_KEY is %q, a development value: set it to at least 32 random characters", key)
+	case strings.HasPrefix(strings.ToLower(key), "change-me"):
+		return left4me.Errorf(left4me.EINVALID, "SECRET_KEY is still the example value from web.env.example: set it to at least 32 random characters")
 	case len(key) < 32:
 		return left4me.Errorf(left4me.EINVALID, "SECRET_KEY is %d characters long: use at least 32 random characters", len(key))
 	}

@@ -25,6 +25,13 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	listen := fl.String("listen", "127.0.0.1:8080", "address to serve the panel on")
 	data := fl.String("data", "left4me-demo", "data directory (database, installation, overlays, instances)")
 	delay := fl.Duration("fault-start-delay", 0, "") // tests only: hold start jobs
+	fl.Usage = func() {
+		fmt.Fprintln(e.stderr, "usage: left4me demo [--listen ADDR] [--data DIR]")
+		for _, n := range []string{"listen", "data"} {
+			f := fl.Lookup(n)
+			fmt.Fprintf(e.stderr, "  --%s %s (default %q)\n", n, f.Usage, f.DefValue)
+		}
+	}
 	if err := fl.Parse(args); err != nil || fl.NArg() != 0 {
 		return fmt.Errorf("%w: demo [--listen ADDR] [--data DIR]", errUsage)
 	}

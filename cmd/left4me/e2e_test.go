@@ -188,6 +188,7 @@ func TestServeRefusesBadSecretKey(t *testing.T) {
 		{"missing", "", "SECRET_KEY is not set"},
 		{"dev", "dev", "development value"},
 		{"short", "0123456789", "at least 32"},
+		{"example", "change-me-to-at-least-32-random-characters", "example value"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()

@@ -107,7 +107,9 @@ func cmdToken(ctx context.Context, args []string, e env) error {
 	}
 	defer svc.db.Close()
 	u, err := svc.users.FindUserByName(ctx, args[1])
-	if err != nil {
+	if left4me.ErrorCode(err) == left4me.ENOTFOUND {
+		return left4me.Errorf(left4me.ENOTFOUND, "no user %q: create it first with `left4me user create %s`", args[1], args[1])
+	} else if err != nil {
 		return err
 	}
 	secret, hash, err := web.NewToken()
