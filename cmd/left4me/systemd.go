@@ -1,20 +1,21 @@
 package main
 
 import (
-	"errors"
 	"log/slog"
 
 	"github.com/left4me/left4me/host"
 	"github.com/left4me/left4me/overlayfs"
+	"github.com/left4me/left4me/systemd"
 )
 
-// newSystemdRuntime builds the production runtime (units and helpers through
-// sudo). Until the systemd package lands, serve needs LEFT4ME_RUNTIME=process.
+// newSystemdRuntime builds the production runtime: each server is the unit
+// left4me-server@NAME.service, reached through `sudo -n` and the root
+// helpers in LEFT4ME_HELPER_DIR. The same value mounts and unmounts
+// through left4me-overlay.
 func newSystemdRuntime(c config, log *slog.Logger) (host.Runtime, host.Mounter, error) {
-	return nil, nil, errSystemdMissing
+	rt := systemd.New(systemd.Config{HelperDir: c.HelperDir, Logger: log})
+	return rt, rt, nil
 }
-
-var errSystemdMissing = errors.New("the systemd runtime is not built in yet: set LEFT4ME_RUNTIME=process")
 
 // processMounter mounts in-process; it needs root.
 func processMounter(root string) host.Mounter { return overlayfs.Mounter{Root: root} }
