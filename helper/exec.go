@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 )
 
@@ -71,4 +72,13 @@ func exitCode(err error) (int, error) {
 		return 128 + int(ws.Signal()), nil
 	}
 	return ee.ExitCode(), nil
+}
+
+// toolPath checks a configured tool path: fixed absolute paths only, so
+// nothing the caller sets (PATH) picks the binary.
+func toolPath(p string) error {
+	if !filepath.IsAbs(p) {
+		return fmt.Errorf("tool path %q is not absolute", p)
+	}
+	return nil
 }

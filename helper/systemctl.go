@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/left4me/left4me"
@@ -109,13 +108,4 @@ func parseBounded(s string, max int) (int, error) {
 		return 0, fmt.Errorf("not a number from 0 to %d", max)
 	}
 	return v, nil
-}
-
-// toolPath checks a configured tool path: fixed absolute paths only, so
-// nothing the caller sets (PATH) picks the binary.
-func toolPath(p string) error {
-	if !filepath.IsAbs(p) {
-		return fmt.Errorf("tool path %q is not absolute", p)
-	}
-	return nil
 }

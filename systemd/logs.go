@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/left4me/left4me"
@@ -26,7 +27,7 @@ func (r *Runtime) Logs(ctx context.Context, name string, lines int, follow bool,
 	if follow {
 		mode = "--follow"
 	}
-	args := []string{name, "--lines", itoa(lines), mode}
+	args := []string{name, "--lines", strconv.Itoa(lines), mode}
 	var stderr bytes.Buffer
 	cmd := r.command(ctx, HelperJournalctl, args...)
 	cmd.Stdout, cmd.Stderr = w, &limitedBuffer{max: 64 << 10, buf: &stderr}

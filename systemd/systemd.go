@@ -19,7 +19,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -133,11 +132,13 @@ func ParseShow(out []byte) (left4me.UnitStatus, error) {
 	return s, nil
 }
 
-// call runs one helper to completion and returns its stdout.
-func (r *Runtime) call(ctx context.Context, tool string, args ...string) ([]byte, error) {
-	if err := left4me.ValidateName(instanceArg(tool, args)); err != nil {
+// call runs `TOOL VERB NAME` to completion and returns its stdout. The
+// name is checked here too, so a bad one never reaches sudo.
+func (r *Runtime) call(ctx context.Context, tool, verb, name string) ([]byte, error) {
+	if err := left4me.ValidateName(name); err != nil {
 		return nil, err
 	}
+	args := []string{verb, name}
 	var stdout, stderr bytes.Buffer
 	cmd := r.command(ctx, tool, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &limitedBuffer{max: 64 << 10, buf: &stderr}
@@ -146,14 +147,6 @@ func (r *Runtime) call(ctx context.Context, tool string, args ...string) ([]byte
 		return nil, err
 	}
 	return stdout.Bytes(), nil
-}
-
-// instanceArg is the instance name among a helper's arguments.
-func instanceArg(tool string, args []string) string {
-	if tool == HelperJournalctl {
-		return args[0]
-	}
-	return args[len(args)-1]
 }
 
 // command builds `sudo -n -- HELPER ARGS...`. Cancelling ctx sends SIGTERM,
@@ -202,6 +195,3 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
-// itoa keeps call sites short.
-func itoa(n int) string { return strconv.Itoa(n) }
