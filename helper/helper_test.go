@@ -3,11 +3,13 @@ package helper_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // The controls show that the fixture the adversarial table mutates is
@@ -169,4 +171,52 @@ func assertSandboxArgs(t *testing.T, f *fixture, call string) {
 			t.Errorf("systemd-run call lacks %q:\n%s", want, call)
 		}
 	}
+}
+
+func TestOverlayVerbsRunInTheConfiguredMountNamespace(t *testing.T) {
+	f := newFixture(t)
+	// A process in another mount namespace stands for PID 1 as seen from a
+	// sandboxed unit: the helper must not mount here but re-run itself
+	// through systemd-run.
+	other := exec.Command("unshare", "--mount", "--propagation", "private", "sleep", "60")
+	if err := other.Start(); err != nil {
+		t.Fatalf("unshare (util-linux): %v", err)
+	}
+	t.Cleanup(func() { other.Process.Kill(); other.Wait() })
+	nsPath := fmt.Sprintf("/proc/%d/ns/mnt", other.Process.Pid)
+	waitForNS(t, nsPath)
+	f.cfg.MountNS = nsPath
+	if code := f.run("left4me-overlay", "mount", "alpha"); code != 0 {
+		t.Fatalf("exit %d: %s", code, f.stderr)
+	}
+	if m := mountedUnder(t, f.dir); len(m) > 0 {
+		t.Fatalf("mounted in the caller's namespace: %q", m)
+	}
+	self, _ := os.Executable()
+	want := "systemd-run --quiet --wait --pipe --collect --description=left4me-overlay mount alpha -- " + self + " left4me-overlay mount alpha"
+	if calls := f.toolCalls(t); len(calls) != 1 || calls[0] != want {
+		t.Fatalf("calls = %q, want %q", calls, want)
+	}
+
+	// In the configured namespace itself, it mounts directly.
+	f.cfg.MountNS = "/proc/self/ns/mnt"
+	t.Cleanup(func() { syscall.Unmount(filepath.Join(f.root, "runtime/alpha/merged"), syscall.MNT_DETACH) })
+	if code := f.run("left4me-overlay", "mount", "alpha"); code != 0 || len(mountedUnder(t, f.dir)) != 1 {
+		t.Fatalf("direct mount: exit %d, mounts %q: %s", code, mountedUnder(t, f.dir), f.stderr)
+	}
+	f.run("left4me-overlay", "umount", "alpha")
+}
+
+// waitForNS waits until the process at nsPath has entered its own mount
+// namespace (unshare does so right after starting).
+func waitForNS(t *testing.T, nsPath string) {
+	t.Helper()
+	self, _ := os.Readlink("/proc/self/ns/mnt")
+	for range 200 {
+		if ns, err := os.Readlink(nsPath); err == nil && ns != self {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s never left this mount namespace", nsPath)
 }
