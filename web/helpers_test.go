@@ -248,3 +248,11 @@ func (e *env) mustUser(name string) *left4me.User {
 func itoa(n int64) string { return fmt.Sprint(n) }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}

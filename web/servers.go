@@ -86,9 +86,27 @@ func (s *Server) handleServerList(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"servers": views})
 		return
 	}
+	rows := make([]serverRow, len(views))
+	for i, v := range views {
+		rows[i] = serverRow{Name: v.Name, State: v.State, StateClass: v.Status.ActiveState,
+			Port: v.Port, BlueprintID: v.BlueprintID, Blueprint: v.Blueprint}
+		if v.Running {
+			rows[i].StateClass = "running"
+		}
+	}
 	s.render(w, r, http.StatusOK, "servers.html", "Servers", map[string]any{
-		"Servers": views, "Blueprints": bps,
+		"Servers": rows, "Blueprints": bps,
 	})
+}
+
+// serverRow is one dashboard line. It is flat on purpose: templates find
+// promoted fields of embedded structs by a slow reflective search, and the
+// dashboard renders a row per server on every load.
+type serverRow struct {
+	Name, State, StateClass string
+	Port                    int
+	BlueprintID             int64
+	Blueprint               string
 }
 
 // serverInput is the create/update body; pointers tell "absent" from zero.
