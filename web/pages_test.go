@@ -1,8 +1,13 @@
 package web_test
 
 import (
+	"bytes"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -85,4 +90,44 @@ func TestPages(t *testing.T) {
 			t.Fatalf("bad name: %d %s", r.StatusCode, r.body)
 		}
 	})
+}
+
+// TestUploadForm uploads through the overlay page's multipart form: the
+// CSRF token travels in the multipart body.
+func TestUploadForm(t *testing.T) {
+	e, tok, _ := apiEnv(t)
+	var o struct{ ID int64 }
+	e.api(tok, "POST", "/api/v1/overlays", map[string]any{"kind": "files", "name": "maps"}, &o)
+	b := e.browser()
+	b.login("alice", "alice-password")
+	post := func(fields map[string]string) response {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for k, v := range fields {
+			mw.WriteField(k, v)
+		}
+		fw, _ := mw.CreateFormFile("file", "map.vpk")
+		io.WriteString(fw, "VPK")
+		mw.Close()
+		req, _ := http.NewRequest("POST", e.srv.URL+"/overlays/"+itoa(o.ID)+"/upload", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		return b.do(req)
+	}
+	target := filepath.Join(e.root, "overlays", itoa(o.ID), "left4dead2", "addons", "map.vpk")
+	if r := post(map[string]string{"dir": "left4dead2/addons"}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("upload without CSRF token: %d", r.StatusCode)
+	}
+	if _, err := os.Stat(target); !os.IsNotExist(err) {
+		t.Fatalf("refused upload wrote the file: %v", err)
+	}
+	if r := post(map[string]string{"dir": "../..", "csrf_token": b.csrf()}); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "leave the overlay") {
+		t.Fatalf("upload escaping the overlay: %d %s", r.StatusCode, r.body)
+	}
+	r := post(map[string]string{"dir": "left4dead2/addons", "csrf_token": b.csrf()})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload: %d %s", r.StatusCode, r.body)
+	}
+	if got, err := os.ReadFile(target); err != nil || string(got) != "VPK" {
+		t.Fatalf("uploaded file %q %v", got, err)
+	}
 }

@@ -141,8 +141,12 @@ sv_allow_lobby_connect_only 0
 // and a blueprint exposing it, once.
 func seedDemo(ctx context.Context, svc *services, root string, e env) error {
 	users, err := svc.users.FindUsers(ctx)
-	if err != nil || len(users) > 0 {
+	if err != nil {
 		return err
+	}
+	if len(users) > 0 {
+		fmt.Fprintln(e.stdout, "left4me: using the existing demo data: log in as admin with the password from the first run")
+		return nil
 	}
 	password := e.getenv("LEFT4ME_ADMIN_PASSWORD")
 	generated := password == ""
