@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/left4me/left4me"
+	"github.com/left4me/left4me/a2s"
 	"github.com/left4me/left4me/host"
 	"github.com/left4me/left4me/systemd"
 	"testing"
@@ -45,6 +46,7 @@ func TestMain(m *testing.M) {
 //	stop NAME | status NAME | logs NAME N | follow NAME SECONDS | mount NAME | unmount NAME
 //	script OVERLAY-ID SCRIPT           the build sandbox; prints exit=N
 //	listen ADDR                        a TCP listener (run as root)
+//	a2s ADDR                           A2S_INFO: prints name|map|folder
 func client(args []string, w io.Writer) error {
 	if len(args) < 2 {
 		return fmt.Errorf("usage: %s VERB ARG...", clientCmd)
@@ -95,6 +97,12 @@ func client(args []string, w io.Writer) error {
 		return err
 	case "listen":
 		return listen(name)
+	case "a2s": // query the game: prints name|map|folder
+		info, err := a2s.QueryInfo(ctx, name)
+		if err == nil {
+			fmt.Fprintf(w, "%s|%s|%s\n", info.Name, info.Map, info.Folder)
+		}
+		return err
 	}
 	return fmt.Errorf("unknown verb %q", verb)
 }

@@ -19,15 +19,16 @@ import (
 	"time"
 )
 
-// The test game: a srcds_run stand-in that records how it was started and
-// what it sees, and leaves cleanly on SIGINT like srcds.
+// The test game: srcds-sim (the project's stand-in for srcds, installed in
+// the installation) behind a srcds_run wrapper that first records how it
+// was started and what it sees. srcds-sim serves A2S and RCON on the game
+// port and leaves cleanly on SIGINT like srcds.
 const testGame = `#!/bin/bash
 echo "game started: $*"
 echo "$*" > started.args
 echo start >> starts.log
 ls left4dead2/addons > addons.seen 2>&1
-trap 'echo "game stopping"; exit 0' INT
-while :; do sleep 0.2; done
+exec ./srcds-sim "$@" -simplayers 0
 `
 
 // crashingGame is an overlay's srcds_run that always fails.
@@ -112,14 +113,15 @@ func setupGame(t *testing.T, c *container) {
 	c.sh(fmt.Sprintf(`R=%s
 cat > $R/installation/srcds_run <<'EOS'
 %sEOS
+cp %s/srcds-sim $R/installation/srcds-sim
 mkdir -p $R/overlays/1/left4dead2/addons $R/overlays/2 $R/overlays/3
 echo vpk > $R/overlays/1/left4dead2/addons/test.vpk
 cat > $R/overlays/3/srcds_run <<'EOS'
 %sEOS
 cat > $R/scripts/build.sh <<'EOS'
 %sEOS
-chmod 0755 $R/installation/srcds_run $R/overlays/3/srcds_run $R/scripts/build.sh
-chown -R left4me:left4me $R/installation $R/overlays $R/scripts`, e2eRoot, testGame, crashingGame, buildScript))
+chmod 0755 $R/installation/srcds_run $R/installation/srcds-sim $R/overlays/3/srcds_run $R/scripts/build.sh
+chown -R left4me:left4me $R/installation $R/overlays $R/scripts`, e2eRoot, testGame, e2eBin, crashingGame, buildScript))
 }
 
 func startAlpha(t *testing.T, c *container, svc serviceUser, p persistent) {
@@ -142,13 +144,24 @@ func startAlpha(t *testing.T, c *container, svc serviceUser, p persistent) {
 	if got := readHost(t, p.dataRoot, "runtime/alpha/upper/left4dead2/cfg/server.cfg"); !strings.Contains(got, "hostname e2e") {
 		t.Errorf("staged server.cfg = %q", got)
 	}
+	// The game answers on its port under the full server hardening and ran
+	// the staged server.cfg (hostname e2e).
+	var info string
+	waitFor(t, 15*time.Second, "an A2S_INFO reply from the game", func() bool {
+		out, err := c.run(10*time.Second, e2eBin+"/"+clientCmd, "a2s", "127.0.0.1:27015")
+		info = strings.TrimSpace(out)
+		return err == nil
+	})
+	if info != "e2e|c1m1_hotel|left4dead2" {
+		t.Errorf("A2S_INFO name|map|folder = %q, want e2e|c1m1_hotel|left4dead2", info)
+	}
 	if logs := svc.mustRun(t, "logs", "alpha", "50"); !strings.Contains(logs, "game started: -game left4dead2") {
 		t.Errorf("logs through left4me-journalctl lack the game's output:\n%s", logs)
 	}
 	// Following stops when the caller cancels: SIGTERM goes through sudo
 	// and the helper to journalctl, which must not linger.
 	began := time.Now()
-	if logs := svc.mustRun(t, "follow", "alpha", "2"); !strings.Contains(logs, "game started") {
+	if logs := svc.mustRun(t, "follow", "alpha", "2"); !strings.Contains(logs, `Server name is "e2e"`) {
 		t.Errorf("followed logs lack the game's output:\n%s", logs)
 	}
 	if took := time.Since(began); took > 15*time.Second {
@@ -350,8 +363,8 @@ func webProperties(t *testing.T, path string) []string {
 	return props
 }
 
-// buildBinaries builds the helper and puts a copy of this test binary (the
-// client) next to it.
+// buildBinaries builds the helper and srcds-sim and puts a copy of this
+// test binary (the client) next to them.
 func buildBinaries(t *testing.T) string {
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o755); err != nil {
@@ -361,10 +374,12 @@ func buildBinaries(t *testing.T) string {
 	if err != nil {
 		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
-	cmd := exec.Command(gobin, "build", "-o", filepath.Join(dir, "left4me-helper"), "github.com/left4me/left4me/cmd/left4me-helper")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build left4me-helper: %v\n%s", err, out)
+	for _, name := range []string{"left4me-helper", "srcds-sim"} {
+		cmd := exec.Command(gobin, "build", "-o", filepath.Join(dir, name), "github.com/left4me/left4me/cmd/"+name)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", name, err, out)
+		}
 	}
 	self, err := os.Executable()
 	if err != nil {
