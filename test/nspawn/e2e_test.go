@@ -2,6 +2,18 @@
 // boots this machine's own root in a systemd-nspawn container, installs
 // deploy/ with the real installer, and drives servers as the service user
 // through sudo, the root helpers and systemd, across a container reboot.
+//
+// Needs root (skips otherwise) and systemd-nspawn (fails without: CI
+// installs systemd-container). About 20 seconds. Container-only
+// adjustments, each documented where it is made; none changes a shipped file:
+//   - /etc and /usr/local are overlays with persistent upper dirs
+//     (--volatile=yes gives an empty /etc and a read-only /usr);
+//   - a unified cgroup hierarchy plus the bpf syscall and CAP_BPF, so the
+//     container's systemd can enforce IPAddressDeny= for the sandbox;
+//   - a drop-in with RestartSec=100ms for the crash-looping instance only;
+//   - the service user's runner applies the web unit's hardening except
+//     ProtectProc= and ProtectControlGroups=, which in a container hide
+//     nspawn's per-container boot ID from journalctl.
 package nspawn_test
 
 import (
