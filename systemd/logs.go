@@ -48,9 +48,11 @@ func (r *Runtime) RunScript(ctx context.Context, overlayID int64, script string,
 		return 0, left4me.Errorf(left4me.EINVALID, "overlay id must be positive, not %d", overlayID)
 	}
 	args := []string{fmt.Sprint(overlayID), script}
-	first := &headBuffer{max: 4 << 10}
+	// The first bytes of stderr hold sudo's or the helper's own error,
+	// when they fail before the script runs.
+	var first bytes.Buffer
 	cmd := r.command(ctx, HelperSandbox, args...)
-	cmd.Stdout, cmd.Stderr = stdout, io.MultiWriter(stderr, first)
+	cmd.Stdout, cmd.Stderr = stdout, io.MultiWriter(stderr, &limitedBuffer{max: 4 << 10, buf: &first})
 	err := cmd.Run()
 	code := exitStatus(err)
 	head := first.String()
@@ -62,19 +64,3 @@ func (r *Runtime) RunScript(ctx context.Context, overlayID int64, script string,
 	}
 	return code, r.classify(ctx, HelperSandbox, args, err, head)
 }
-
-// headBuffer keeps the first bytes written to stderr: where sudo's or the
-// helper's own error is, when they fail before the script runs.
-type headBuffer struct {
-	max  int
-	head []byte
-}
-
-func (h *headBuffer) Write(p []byte) (int, error) {
-	if room := h.max - len(h.head); room > 0 {
-		h.head = append(h.head, p[:min(room, len(p))]...)
-	}
-	return len(p), nil
-}
-
-func (h *headBuffer) String() string { return string(h.head) }
