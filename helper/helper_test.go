@@ -220,3 +220,46 @@ func waitForNS(t *testing.T, nsPath string) {
 	}
 	t.Fatalf("%s never left this mount namespace", nsPath)
 }
+
+func TestSandboxRefusesConcurrentBuildOfOneOverlay(t *testing.T) {
+	f := newFixture(t)
+	ov := filepath.Join(f.root, "overlays/1")
+	dir, err := os.Open(ov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	if err := syscall.Flock(int(dir.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	settle()
+	before := snapshot(t, f.dir)
+	if code := f.run("left4me-script-sandbox", "1", filepath.Join(f.root, "scripts/build.sh")); code != 1 {
+		t.Fatalf("exit %d, want 1 while another build holds the overlay; stderr %s", code, f.stderr)
+	}
+	if !strings.Contains(f.stderr.String(), "another build is running") {
+		t.Errorf("stderr %q", f.stderr)
+	}
+	if calls := f.toolCalls(t); len(calls) > 0 {
+		t.Errorf("a tool ran: %q", calls)
+	}
+	if diffs := diffSnapshots(before, snapshot(t, f.dir)); len(diffs) > 0 {
+		t.Errorf("files changed:\n%s", strings.Join(diffs, "\n"))
+	}
+}
+
+func TestSandboxStopsTheUnitWhenSystemdRunIsInterrupted(t *testing.T) {
+	f := newFixture(t)
+	f.cfg.SystemdRun = fakeTool(t, t.TempDir(), "systemd-run", f.calls, "kill -TERM $$")
+	if code := f.run("left4me-script-sandbox", "1", filepath.Join(f.root, "scripts/build.sh")); code != 128+15 {
+		t.Fatalf("exit %d, want 143; stderr %s", code, f.stderr)
+	}
+	calls := f.toolCalls(t)
+	if len(calls) != 2 || calls[1] != "systemctl stop --quiet left4me-script-1.service" {
+		t.Fatalf("calls = %q, want systemd-run then the unit stopped", calls)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(filepath.Join(f.root, "overlays/1"), &st); err != nil || int(st.Uid) != f.svcUID {
+		t.Errorf("overlay not handed back: uid %d, %v", st.Uid, err)
+	}
+}

@@ -123,13 +123,18 @@ func lookupIDs(name string) (ids, error) {
 }
 
 // run chowns the overlay to the sandbox user, runs the unit and always
-// hands the overlay back to the service user.
+// hands the overlay back to the service user, once the unit is surely gone:
+// if systemd-run was interrupted (the caller cancelled), the unit is
+// stopped first, so no script writes into a tree handed back.
 func (b *build) run(cfg *Config, svc, sbx ids) (int, error) {
 	if err := chownTree(b.overlayFD, svc, sbx, true); err != nil {
 		_ = chownTree(b.overlayFD, sbx, svc, false)
 		return 0, fmt.Errorf("hand overlay %s to %s: %w", b.overlayID, sbx.name, err)
 	}
 	code, runErr := cfg.runToolInput(bytes.NewReader(b.script), cfg.SystemdRun, b.systemdRunArgs(cfg.Sandbox)...)
+	if code > 128 || runErr != nil {
+		_, _ = cfg.runTool(cfg.Systemctl, "stop", "--quiet", b.unit()+".service")
+	}
 	if err := chownTree(b.overlayFD, sbx, svc, false); err != nil {
 		return 0, fmt.Errorf("hand overlay %s back to %s: %w", b.overlayID, svc.name, err)
 	}
@@ -171,13 +176,17 @@ func (b *build) systemdRunArgs(sc SandboxConfig) []string {
 		"WorkingDirectory=" + sandboxOverlay,
 		"Environment=HOME=/tmp LANG=C.UTF-8 OVERLAY=" + sandboxOverlay,
 	}
-	args := []string{"--quiet", "--wait", "--pipe", "--collect", "--unit=left4me-script-" + b.overlayID}
+	args := []string{"--quiet", "--wait", "--pipe", "--collect", "--unit=" + b.unit()}
 	for _, p := range props {
 		args = append(args, "--property="+p)
 	}
 	wrapper := `[ "$(stat -L -c %d:%i ` + sandboxOverlay + `)" = "$1" ] || { echo "left4me-script-sandbox: /overlay is not the validated directory" >&2; exit 125; }; s=$(mktemp /tmp/.left4me-build.XXXXXX) && cat > "$s" && chmod 0500 "$s" && exec "$s" </dev/null`
 	return append(args, "--", "/bin/sh", "-c", wrapper, "sh", b.devIno)
 }
+
+// unit names the transient unit after the overlay: systemd refuses a
+// second one with the same name.
+func (b *build) unit() string { return "left4me-script-" + b.overlayID }
 
 // deniedRanges are the destinations a build script may not reach: this
 // host and its networks. Public addresses (mirrors, Workshop) stay open.

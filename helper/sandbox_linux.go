@@ -36,6 +36,12 @@ func openBuild(root, id, base string, svc ids, sc SandboxConfig) (*build, error)
 	if err != nil {
 		return nil, err
 	}
+	// One build per overlay at a time: a second one would hand the tree
+	// back to the service user while the first still writes.
+	if err := unix.Flock(ovFD, unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		unix.Close(ovFD)
+		return nil, fmt.Errorf("overlay %s: another build is running (%w)", id, err)
+	}
 	b := &build{
 		overlayID:   id,
 		overlayPath: filepath.Join(root, "overlays", id),
