@@ -189,6 +189,19 @@ func (s *Server) authenticate(ctx context.Context, name, password, addr string) 
 	return nil, left4me.Errorf(left4me.EUNAUTHORIZED, "invalid name or password")
 }
 
+// clientAddr is the address login throttling counts against.
+func (s *Server) clientAddr(r *http.Request) string {
+	if s.cfg.TrustForwardedFor {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			hops := strings.Split(xff[len(xff)-1], ",")
+			if last := strings.TrimSpace(hops[len(hops)-1]); last != "" {
+				return last
+			}
+		}
+	}
+	return remoteAddr(r)
+}
+
 func remoteAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -204,7 +217,7 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	name, password := r.PostFormValue("name"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
-	u, err := s.authenticate(r.Context(), name, password, remoteAddr(r))
+	u, err := s.authenticate(r.Context(), name, password, s.clientAddr(r))
 	if err != nil {
 		code := left4me.ErrorCode(err)
 		if code == left4me.EINTERNAL {
@@ -225,7 +238,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Name: sessionCookie, Value: value, Path: "/", Expires: exp,
 		HttpOnly: true, Secure: s.cfg.CookieSecure, SameSite: http.SameSiteLaxMode,
 	})
-	s.log.Info("login", "user", u.Name, "addr", remoteAddr(r))
+	s.log.Info("login", "user", u.Name, "addr", s.clientAddr(r))
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 

@@ -201,3 +201,25 @@ func TestBearerAuth(t *testing.T) {
 		t.Errorf("cookie on the API: %d", r.StatusCode)
 	}
 }
+
+func TestLoginThrottleBehindProxy(t *testing.T) {
+	e := newEnv(t, func(c *web.Config) { c.LoginLimit = 2; c.LoginWindow = time.Minute; c.TrustForwardedFor = true })
+	e.addUser("alice", "alice-password", false, cheapParams)
+	e.addUser("bob", "bob-password", false, cheapParams)
+	login := func(name, password, client string) int {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/login", strings.NewReader(url.Values{"name": {name}, "password": {password}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", "203.0.113.9, "+client)
+		return e.browser().do(req).StatusCode
+	}
+	login("alice", "wrong-password", "198.51.100.1")
+	login("nobody", "wrong-password", "198.51.100.1")
+	if st := login("bob", "bob-password", "198.51.100.1"); st != http.StatusTooManyRequests {
+		t.Errorf("third login from a throttled client: %d", st)
+	}
+	// Everyone arrives from the proxy's address; another client is not
+	// locked out by the first one's failures.
+	if st := login("bob", "bob-password", "198.51.100.2"); st != http.StatusSeeOther {
+		t.Errorf("login from another client behind the proxy: %d", st)
+	}
+}

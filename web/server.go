@@ -66,6 +66,11 @@ type Config struct {
 	// (defaults 10 and 15 minutes).
 	LoginLimit  int
 	LoginWindow time.Duration
+	// TrustForwardedFor takes the client address for login throttling from
+	// the last X-Forwarded-For entry, as set by a reverse proxy in front of
+	// the panel. Leave it off when clients connect directly: they could
+	// forge the header.
+	TrustForwardedFor bool
 	// MaxUploadBytes bounds one overlay file upload (default 1 GiB).
 	MaxUploadBytes int64
 	// PasswordParams are the argon2id parameters for new hashes (default

@@ -206,7 +206,7 @@ func (s *Server) handleServerView(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "server.html", srv.Name, map[string]any{
 		"Server": v, "Jobs": jobs, "Logs": s.serverLogs(r.Context(), srv.Name, 50),
-		"WatchJob": r.FormValue("job"),
+		"WatchJob": watchJob(r.FormValue("job")),
 	})
 }
 
@@ -315,4 +315,13 @@ func (s *Server) enqueueServerJob(w http.ResponseWriter, r *http.Request, typ st
 		next = "/jobs/" + strconv.FormatInt(job.ID, 10)
 	}
 	s.respond(w, r, http.StatusAccepted, map[string]int64{"job_id": job.ID}, next)
+}
+
+// watchJob is the ?job= of a server page (the job just enqueued there), or
+// "" when it is not a job id.
+func watchJob(v string) string {
+	if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+		return v
+	}
+	return ""
 }

@@ -16,6 +16,7 @@ type config struct {
 	Root         string
 	SecretKey    string
 	CookieSecure bool
+	TrustProxy   bool // TRUST_X_FORWARDED_FOR: the panel sits behind a reverse proxy
 	PortStart    int
 	PortEnd      int
 	Workers      int
@@ -49,6 +50,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if v := getenv("SESSION_COOKIE_SECURE"); v != "" {
 		if c.CookieSecure, err = strconv.ParseBool(v); err != nil {
 			return c, left4me.Errorf(left4me.EINVALID, "SESSION_COOKIE_SECURE=%q: use true or false", v)
+		}
+	}
+	if v := getenv("TRUST_X_FORWARDED_FOR"); v != "" {
+		if c.TrustProxy, err = strconv.ParseBool(v); err != nil {
+			return c, left4me.Errorf(left4me.EINVALID, "TRUST_X_FORWARDED_FOR=%q: use true or false", v)
 		}
 	}
 	if c.PortStart, err = envInt(getenv, "LEFT4ME_PORT_RANGE_START", defaultPortStart, 1, 65535); err != nil {

@@ -72,7 +72,7 @@ func runPanel(ctx context.Context, pc panelConfig, stdout io.Writer) error {
 	handler, err := web.NewServer(web.Config{
 		Users: svc.users, Overlays: svc.overlays, Blueprints: svc.blueprints, Servers: svc.servers,
 		Jobs: svc.jobs, Queue: pool, Notifier: pool, Lifecycle: h, Root: pc.Root,
-		SecretKey: pc.Secret, CookieSecure: pc.CookieSecure, Logger: pc.Logger,
+		SecretKey: pc.Secret, CookieSecure: pc.CookieSecure, TrustForwardedFor: pc.TrustProxy, Logger: pc.Logger,
 	})
 	if err != nil {
 		return err
