@@ -53,8 +53,12 @@ func client(args []string, w io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	root := os.Getenv("LEFT4ME_ROOT") // from host.env, as the web unit gets it
+	if root == "" {
+		root = e2eRoot
+	}
 	rt := systemd.New(systemd.Config{})
-	h := &host.Host{Root: e2eRoot, Runtime: rt, Mounter: rt}
+	h := &host.Host{Root: root, Runtime: rt, Mounter: rt}
 	verb, name := args[0], args[1]
 	switch verb {
 	case "start", "init":

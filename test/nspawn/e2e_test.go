@@ -83,7 +83,7 @@ func TestRealSystemd(t *testing.T) {
 
 	install(t, c)
 	setupGame(t, c)
-	svc := serviceUser{c: c, props: webProperties(t, filepath.Join(deployDir, "systemd/left4me-web.service.d/hardening.conf"))}
+	svc := newServiceUser(t, c)
 
 	startAlpha(t, c, svc, p)
 	checkSudoRules(t, c)
@@ -315,7 +315,7 @@ type serviceUser struct {
 func (s serviceUser) run(args ...string) (string, error) {
 	argv := []string{"systemd-run", "--quiet", "--wait", "--pipe", "--collect",
 		"--property=User=left4me", "--property=Group=left4me",
-		"--property=Environment=HOME=" + e2eRoot, "--property=WorkingDirectory=" + e2eRoot}
+		"--property=EnvironmentFile=/etc/left4me/host.env"}
 	for _, p := range s.props {
 		argv = append(argv, "--property="+p)
 	}
@@ -347,19 +347,16 @@ func (s serviceUser) waitStatus(t *testing.T, name, want string, timeout time.Du
 	s.c.fatalf("status of %s = %q after %v, want %q", name, last, timeout, want)
 }
 
-// webProperties reads the Key=Value lines of the web unit's hardening
-// drop-in, minus two that only a container breaks: each makes systemd mount
-// a fresh /proc for the unit, which loses nspawn's per-container
-// /proc/sys/kernel/random/boot_id, so `journalctl --follow` would filter on
-// the host's boot ID and print nothing. On a real host both are harmless.
-func webProperties(t *testing.T, path string) []string {
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+// newServiceUser reads the Key=Value lines of the installed web unit's
+// hardening drop-in, minus two that only a container breaks: each makes
+// systemd mount a fresh /proc for the unit, which loses nspawn's
+// per-container /proc/sys/kernel/random/boot_id, so `journalctl --follow`
+// would filter on the host's boot ID and print nothing. On a real host both
+// are harmless.
+func newServiceUser(t *testing.T, c *container) serviceUser {
+	dropIn := c.sh("cat /etc/systemd/system/left4me-web.service.d/hardening.conf")
 	var props []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(strings.NewReader(dropIn))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		switch {
@@ -370,9 +367,9 @@ func webProperties(t *testing.T, path string) []string {
 		}
 	}
 	if len(props) < 5 {
-		t.Fatalf("%s has only %d properties", path, len(props))
+		t.Fatalf("the web drop-in has only %d properties:\n%s", len(props), dropIn)
 	}
-	return props
+	return serviceUser{c: c, props: props}
 }
 
 // buildBinaries builds the helper and srcds-sim and puts a copy of this
