@@ -206,3 +206,26 @@ func TestJobEvents(t *testing.T) {
 		t.Fatalf("last event %+v: want the finished job, and the stream closed", last)
 	}
 }
+
+func TestServerLogEvents(t *testing.T) {
+	e, tok, bp := apiEnv(t)
+	e.api(tok, "POST", "/api/v1/servers", map[string]any{"name": "alpha", "blueprint_id": bp}, nil)
+	e.life.logs["alpha"] = []string{"Execing config: server.cfg", "Server name is \"x\""}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/servers/alpha/logs/events", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var lines []string
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			lines = append(lines, d)
+		}
+	}
+	if !slices.Equal(lines, e.life.logs["alpha"]) {
+		t.Fatalf("streamed lines %q, want %q", lines, e.life.logs["alpha"])
+	}
+}

@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -324,4 +326,69 @@ func watchJob(v string) string {
 		return v
 	}
 	return ""
+}
+
+// handleServerLogEvents streams the server's output as Server-Sent Events,
+// one "line" event per line: the last lines first, then new ones as the
+// runtime produces them, until the client goes away.
+func (s *Server) handleServerLogEvents(w http.ResponseWriter, r *http.Request) {
+	srv, err := s.cfg.Servers.FindServerByName(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		s.writeError(w, r, fmt.Errorf("response writer cannot flush"))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	// A stopped server's stream may end at once: reconnect slowly.
+	fmt.Fprint(w, "retry: 10000\n\n")
+	lw := &sseLines{w: w, f: flusher}
+	if err := s.cfg.Lifecycle.Logs(r.Context(), srv.Name, 100, true, lw); err != nil && r.Context().Err() == nil {
+		s.log.Debug("follow server logs", "server", srv.Name, "err", err)
+	}
+	lw.flushPartial()
+}
+
+// sseLines turns written output into one SSE event per complete line.
+type sseLines struct {
+	w       io.Writer
+	f       http.Flusher
+	partial []byte
+}
+
+func (l *sseLines) Write(p []byte) (int, error) {
+	l.partial = append(l.partial, p...)
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			break
+		}
+		if err := l.send(l.partial[:i]); err != nil {
+			return 0, err
+		}
+		l.partial = l.partial[i+1:]
+	}
+	l.f.Flush()
+	return len(p), nil
+}
+
+func (l *sseLines) send(line []byte) error {
+	// A data field cannot hold a newline or CR; lines never contain \n here.
+	_, err := fmt.Fprintf(l.w, "event: line\ndata: %s\n\n", bytes.TrimRight(line, "\r"))
+	return err
+}
+
+func (l *sseLines) flushPartial() {
+	if len(l.partial) > 0 {
+		l.send(l.partial)
+		l.partial = nil
+		l.f.Flush()
+	}
 }

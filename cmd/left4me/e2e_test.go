@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"bufio"
 	"fmt"
 	"net/http"
 	"os"
@@ -114,6 +115,7 @@ func TestEndToEndAPI(t *testing.T) {
 		t.Errorf("server after start: %+v", srv)
 	}
 	checkGame(t, p, "alpha", overlay)
+	checkLogStream(t, p, tok, "alpha", fmt.Sprintf("Execing config: server_overlay_%d", overlay))
 
 	if j := p.waitJob(tok, p.serverJob(tok, "POST", "/api/v1/servers/alpha/stop")); j.State != left4me.JobSucceeded {
 		t.Fatalf("stop job %s: %s", j.State, j.Error)
@@ -207,4 +209,23 @@ func TestServeRefusesBadSecretKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkLogStream reads the server's live output stream until want shows up.
+func checkLogStream(t *testing.T, p *panel, tok, name, want string) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(withTimeout(t, 10*time.Second), "GET", p.url+"/api/v1/servers/"+name+"/logs/events", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "data: ") && strings.Contains(sc.Text(), want) {
+			return
+		}
+	}
+	t.Errorf("log stream ended (%v) without %q", sc.Err(), want)
 }

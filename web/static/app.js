@@ -73,8 +73,25 @@ function blueprintPreview(form) {
   update();
 }
 
+// Follow a server's output: the stream starts with the last lines, so the
+// server-rendered ones are replaced, then new lines are appended.
+function followLogs(pre) {
+  const max = 500;
+  let lines = [];
+  const es = new EventSource(pre.dataset.logEvents);
+  es.addEventListener("open", function () { lines = []; });
+  es.addEventListener("line", function (ev) {
+    lines.push(ev.data);
+    if (lines.length > max) lines.splice(0, lines.length - max);
+    const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    pre.textContent = lines.join("\n") + "\n";
+    if (atBottom) pre.scrollTop = pre.scrollHeight;
+  });
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-job-events]").forEach(watchJob);
+  document.querySelectorAll("[data-log-events]").forEach(followLogs);
   const bp = document.getElementById("blueprint-form");
   if (bp) blueprintPreview(bp);
   document.querySelectorAll("form[data-confirm]").forEach(function (f) {
