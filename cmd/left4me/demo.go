@@ -58,7 +58,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	sup := supervisor.New(root, log)
 	defer sup.Close(context.WithoutCancel(ctx))
 	fmt.Fprintf(e.stdout, "left4me: demo data in %s\n", root)
-	fmt.Fprintf(e.stdout, "left4me: API tokens: DATABASE_URL=%s left4me token create admin\n", c.DatabaseURL)
+	fmt.Fprintf(e.stdout, "left4me: API token for scripts: left4me token create admin --data %s\n", root)
 	return runPanel(ctx, panelConfig{config: c, Secret: secret, Runtime: sup, Mounter: processMounter(root),
 		StartDelay: *delay, Logger: log}, e.stdout)
 }
