@@ -11,9 +11,10 @@
 //   - a unified cgroup hierarchy plus the bpf syscall and CAP_BPF, so the
 //     container's systemd can enforce IPAddressDeny= for the sandbox;
 //   - a drop-in with RestartSec=100ms for the crash-looping instance only;
-//   - the service user's runner applies the web unit's hardening except
-//     ProtectProc= and ProtectControlGroups=, which in a container hide
-//     nspawn's per-container boot ID from journalctl.
+//   - the service user's runner applies the installed web unit's hardening,
+//     except ProtectProc= and ProtectControlGroups= for the one
+//     `journalctl --follow` call: in a container they hide nspawn's
+//     per-container boot ID from journalctl.
 package nspawn_test
 
 import (
@@ -190,7 +191,7 @@ func startAlpha(t *testing.T, c *container, svc serviceUser, p persistent) {
 	// Following stops when the caller cancels: SIGTERM goes through sudo
 	// and the helper to journalctl, which must not linger.
 	began := time.Now()
-	if logs := svc.mustRun(t, "follow", "alpha", "2"); !strings.Contains(logs, `Server name is "e2e"`) {
+	if logs := svc.forFollow().mustRun(t, "follow", "alpha", "2"); !strings.Contains(logs, `Server name is "e2e"`) {
 		t.Errorf("followed logs lack the game's output:\n%s", logs)
 	}
 	if took := time.Since(began); took > 15*time.Second {
@@ -329,6 +330,21 @@ type serviceUser struct {
 	props []string
 }
 
+// forFollow drops two directives only a container breaks for `journalctl
+// --follow`: each makes systemd mount a fresh /proc for the unit, which
+// loses nspawn's per-container /proc/sys/kernel/random/boot_id, so
+// journalctl filters on the host's boot ID and prints nothing. On a real
+// host both are harmless; every other call keeps them.
+func (s serviceUser) forFollow() serviceUser {
+	var props []string
+	for _, p := range s.props {
+		if p != "ProtectProc=invisible" && p != "ProtectControlGroups=yes" {
+			props = append(props, p)
+		}
+	}
+	return serviceUser{c: s.c, props: props}
+}
+
 func (s serviceUser) run(args ...string) (string, error) {
 	argv := []string{"systemd-run", "--quiet", "--wait", "--pipe", "--collect",
 		"--property=User=left4me", "--property=Group=left4me",
@@ -365,21 +381,14 @@ func (s serviceUser) waitStatus(t *testing.T, name, want string, timeout time.Du
 }
 
 // newServiceUser reads the Key=Value lines of the installed web unit's
-// hardening drop-in, minus two that only a container breaks: each makes
-// systemd mount a fresh /proc for the unit, which loses nspawn's
-// per-container /proc/sys/kernel/random/boot_id, so `journalctl --follow`
-// would filter on the host's boot ID and print nothing. On a real host both
-// are harmless.
+// hardening drop-in.
 func newServiceUser(t *testing.T, c *container) serviceUser {
 	dropIn := c.sh("cat /etc/systemd/system/left4me-web.service.d/hardening.conf")
 	var props []string
 	sc := bufio.NewScanner(strings.NewReader(dropIn))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "", strings.HasPrefix(line, "#"), strings.HasPrefix(line, "["):
-		case line == "ProtectProc=invisible", line == "ProtectControlGroups=yes":
-		default:
+		if line != "" && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "[") {
 			props = append(props, line)
 		}
 	}
