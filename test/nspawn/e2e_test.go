@@ -282,6 +282,11 @@ func checkMountFromSandboxedCaller(t *testing.T, c *container, svc serviceUser) 
 	if _, ok := c.mountedInPID1(merged); ok {
 		c.fatalf("unmount from the sandboxed caller left PID 1's mount in place")
 	}
+	// Stopping and querying a server systemd never ran both succeed.
+	svc.mustRun(t, "stop", "beta")
+	if st := strings.TrimSpace(svc.mustRun(t, "status", "never-started")); st != "inactive dead" {
+		t.Errorf("status of an unknown server = %q, want inactive dead", st)
+	}
 }
 
 func checkScriptSandbox(t *testing.T, c *container, svc serviceUser, p persistent) {
