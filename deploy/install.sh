@@ -180,6 +180,12 @@ if [ "$enable_web" = 1 ]; then
 	systemctl enable --now left4me-web.service
 fi
 
+# SteamCMD and srcds_linux are 32-bit: say what is missing, install nothing.
+if ! dpkg-query -W -f='${Status}' libc6:i386 2>/dev/null | grep -q "ok installed" ||
+	! dpkg-query -W -f='${Status}' lib32z1 2>/dev/null | grep -q "ok installed"; then
+	say "note: SteamCMD and the game need 32-bit libraries: dpkg --add-architecture i386 && apt-get update && apt-get install libc6:i386 lib32z1"
+fi
+
 if [ "$changed" = 1 ]; then
 	say "done: left4me installed for data root $root"
 else
