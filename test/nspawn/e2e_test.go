@@ -458,9 +458,9 @@ func readHost(t *testing.T, root, rel string) string {
 
 func waitHostFile(t *testing.T, root, rel string, timeout time.Duration) {
 	t.Helper()
-	waitFor(t, timeout, rel+" to appear", func() bool {
-		_, err := os.Stat(filepath.Join(root, rel))
-		return err == nil
+	waitFor(t, timeout, rel+" to be written", func() bool {
+		st, err := os.Stat(filepath.Join(root, rel))
+		return err == nil && st.Size() > 0
 	})
 }
 
