@@ -185,6 +185,10 @@ func startAlpha(t *testing.T, c *container, svc serviceUser, p persistent) {
 	if info != "e2e|c1m1_hotel|left4dead2" {
 		t.Errorf("A2S_INFO name|map|folder = %q, want e2e|c1m1_hotel|left4dead2", info)
 	}
+	// l4d2ctl, as operators use it, reaches the same unit through its systemd runtime.
+	if out, err := svc.exec(e2eBin+"/l4d2ctl", "status", "alpha"); err != nil || strings.TrimSpace(out) != "active (running)" {
+		t.Errorf("l4d2ctl status alpha: %v %q", err, out)
+	}
 	if logs := svc.mustRun(t, "logs", "alpha", "50"); !strings.Contains(logs, "game started: -game left4dead2") {
 		t.Errorf("logs through left4me-journalctl lack the game's output:\n%s", logs)
 	}
@@ -351,13 +355,18 @@ func (s serviceUser) forFollow() serviceUser {
 }
 
 func (s serviceUser) run(args ...string) (string, error) {
+	return s.exec(e2eBin+"/"+clientCmd, args...)
+}
+
+// exec runs bin with args as the service user.
+func (s serviceUser) exec(bin string, args ...string) (string, error) {
 	argv := []string{"systemd-run", "--quiet", "--wait", "--pipe", "--collect",
 		"--property=User=left4me", "--property=Group=left4me",
 		"--property=EnvironmentFile=/etc/left4me/host.env"}
 	for _, p := range s.props {
 		argv = append(argv, "--property="+p)
 	}
-	argv = append(argv, "--", e2eBin+"/"+clientCmd)
+	argv = append(argv, "--", bin)
 	return s.c.run(60*time.Second, append(argv, args...)...)
 }
 
@@ -403,8 +412,8 @@ func newServiceUser(t *testing.T, c *container) serviceUser {
 	return serviceUser{c: c, props: props}
 }
 
-// buildBinaries builds the helper and srcds-sim and puts a copy of this
-// test binary (the client) next to them.
+// buildBinaries builds the helper, srcds-sim and l4d2ctl and puts a copy
+// of this test binary (the client) next to them.
 func buildBinaries(t *testing.T) string {
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o755); err != nil {
@@ -414,7 +423,7 @@ func buildBinaries(t *testing.T) string {
 	if err != nil {
 		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
-	for _, name := range []string{"left4me-helper", "srcds-sim"} {
+	for _, name := range []string{"left4me-helper", "srcds-sim", "l4d2ctl"} {
 		cmd := exec.Command(gobin, "build", "-o", filepath.Join(dir, name), "github.com/left4me/left4me/cmd/"+name)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
