@@ -64,7 +64,7 @@ func runPanel(ctx context.Context, pc panelConfig, stdout io.Writer) error {
 		lc = delayedStart{Lifecycle: h, delay: pc.StartDelay}
 	}
 	pool := jobs.New(jobs.Config{Workers: pc.Workers, Jobs: svc.jobs, Logger: pc.Logger,
-		Handlers: (&jobs.ServerJobs{Servers: svc.servers, Blueprints: svc.blueprints, Lifecycle: lc, Root: pc.Root}).Handlers()})
+		Handlers: (&jobs.ServerJobs{Servers: svc.servers, Blueprints: svc.blueprints, Lifecycle: lc, Root: pc.Root, HostSteps: host.WithStepFunc}).Handlers()})
 	if err := pool.Start(ctx); err != nil {
 		return err
 	}
