@@ -83,13 +83,16 @@ env > "$tmp/env"
 ls left4dead2/addons > "$tmp/addons" 2>/dev/null
 echo $$ > "$tmp/pid"
 for x in args cwd port cfgs who env pid addons; do mv "$tmp/$x" "$rec/$x"; done
-echo start >> "$rec/starts"
 mode=$(cat "$rec/mode" 2>/dev/null || echo run)
+# Ignore SIGINT before the start is recorded, so a test that waits for the
+# start cannot interrupt a "stubborn" server before it is stubborn.
+[ "$mode" = stubborn ] && trap '' INT
+echo start >> "$rec/starts"
 case "$mode" in
 exit0) exit 0 ;;
 fail) echo "fake srcds: failing on purpose"; exit 3 ;;
 output) echo "line one"; echo "line two"; exit 0 ;;
-stubborn) trap '' INT; while :; do sleep 0.1; done ;;
+stubborn) while :; do sleep 0.1; done ;;
 *) echo "fake srcds: running on port $L4D2_PORT"; exec sleep 600 ;;
 esac
 `
