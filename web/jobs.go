@@ -68,16 +68,11 @@ func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		s.writeError(w, r, fmt.Errorf("response writer cannot flush"))
+	flusher, err := startEventStream(w)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
 	st := &jobStream{w: w, f: flusher}
 	if s.cfg.Notifier != nil {
 		updates, cancel := s.cfg.Notifier.Subscribe(j.ID)
@@ -160,4 +155,19 @@ func (s *Server) pollJob(ctx context.Context, st *jobStream, j *left4me.Job) {
 		}
 		j = next
 	}
+}
+
+// startEventStream answers with the headers of a Server-Sent Events stream;
+// proxies must not buffer it.
+func startEventStream(w http.ResponseWriter) (http.Flusher, error) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		return nil, fmt.Errorf("response writer cannot flush")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	return flusher, nil
 }

@@ -337,16 +337,11 @@ func (s *Server) handleServerLogEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		s.writeError(w, r, fmt.Errorf("response writer cannot flush"))
+	flusher, err := startEventStream(w)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
 	// A stopped server's stream may end at once: reconnect slowly.
 	fmt.Fprint(w, "retry: 10000\n\n")
 	lw := &sseLines{w: w, f: flusher}
