@@ -99,6 +99,19 @@ func (s *Server) openRoot(r *http.Request, write bool) (*os.Root, *left4me.Overl
 	return root, o, nil
 }
 
+// openPath checks the request's file path, then opens its overlay like openRoot.
+func (s *Server) openPath(r *http.Request, write bool) (*os.Root, *left4me.Overlay, string, error) {
+	p, err := requestPath(r, false)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	root, o, err := s.openRoot(r, write)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return root, o, p, nil
+}
+
 // fileError turns os.Root errors into user-facing ones.
 func fileError(p string, err error) error {
 	switch {
@@ -305,12 +318,7 @@ func copyPart(root *os.Root, dest string, fh *multipart.FileHeader) (int64, erro
 
 // handleFilePut stores the raw request body at the URL's path (API).
 func (s *Server) handleFilePut(w http.ResponseWriter, r *http.Request) {
-	p, err := requestPath(r, false)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	root, _, err := s.openRoot(r, true)
+	root, _, p, err := s.openPath(r, true)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -325,12 +333,7 @@ func (s *Server) handleFilePut(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleFileDownload(w http.ResponseWriter, r *http.Request) {
-	p, err := requestPath(r, false)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	root, _, err := s.openRoot(r, false)
+	root, _, p, err := s.openPath(r, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -355,12 +358,7 @@ func (s *Server) handleFileDownload(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleFileDelete(w http.ResponseWriter, r *http.Request) {
-	p, err := requestPath(r, false)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	root, o, err := s.openRoot(r, true)
+	root, o, p, err := s.openPath(r, true)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -404,12 +402,7 @@ func (s *Server) handleFileMkdir(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleFileEditPage(w http.ResponseWriter, r *http.Request) {
-	p, err := requestPath(r, false)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	root, o, err := s.openRoot(r, true)
+	root, o, p, err := s.openPath(r, true)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -445,17 +438,12 @@ func readText(root *os.Root, p string) (string, error) {
 }
 
 func (s *Server) handleFileSave(w http.ResponseWriter, r *http.Request) {
-	p, err := requestPath(r, false)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	content := strings.ReplaceAll(r.PostFormValue("content"), "\r\n", "\n")
 	if len(content) > maxEditBytes {
 		s.writeError(w, r, left4me.Errorf(left4me.EINVALID, "text larger than %d bytes", maxEditBytes))
 		return
 	}
-	root, o, err := s.openRoot(r, true)
+	root, o, p, err := s.openPath(r, true)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
