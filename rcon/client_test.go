@@ -195,3 +195,21 @@ func TestClosedClient(t *testing.T) {
 		t.Fatalf("err = %v, want ErrClosed", err)
 	}
 }
+
+// After a level change srcds hangs up; the client must not race that
+// hang-up with its next command, so it dials afresh for the next one.
+func TestLevelChangeStartsAFreshConnection(t *testing.T) {
+	f := newFakeServer(t, "pw")
+	c := dial(t, f, "pw")
+	for _, cmd := range []string{"status", "changelevel c2m1_highway", "status"} {
+		if _, err := c.Exec(context.Background(), cmd); err != nil {
+			t.Fatalf("%s: %v", cmd, err)
+		}
+	}
+	f.mu.Lock()
+	auths := f.auths
+	f.mu.Unlock()
+	if auths != 2 {
+		t.Errorf("%d logins for status, changelevel, status; want 2 (a new connection after changelevel)", auths)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"strings"
 )
 
 // Exec runs cmd on the server and returns its complete output. Output split
@@ -42,7 +43,24 @@ func (c *Client) Exec(ctx context.Context, cmd string) (string, error) {
 		c.drop()
 		return out, fmt.Errorf("rcon exec %q on %s: %w", cmd, c.addr, err)
 	}
+	if closesConnection(cmd) {
+		// The server hangs up right after answering; its FIN can still be
+		// on the way when the next command is written, which would then
+		// fail. Hang up first so the next call dials a fresh connection.
+		c.drop()
+	}
 	return out, nil
+}
+
+// closesConnection reports whether srcds may drop RCON connections after cmd:
+// a level change or a shutdown.
+func closesConnection(cmd string) bool {
+	word, _, _ := strings.Cut(strings.TrimSpace(cmd), " ")
+	switch strings.ToLower(word) {
+	case "changelevel", "changelevel2", "map", "quit", "exit", "_restart":
+		return true
+	}
+	return false
 }
 
 // alive reports whether the idle connection is still open, without
