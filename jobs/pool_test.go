@@ -1,17 +1,16 @@
 package jobs_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/left4me/left4me"
+	"github.com/left4me/left4me/internal/testutil"
 	"github.com/left4me/left4me/jobs"
 	"github.com/left4me/left4me/sqlite"
 )
@@ -33,29 +32,11 @@ func mustOpenDB(tb testing.TB, path string) *sqlite.DB {
 	return db
 }
 
-// syncBuffer is a log sink safe for the workers' goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // mustStartPool starts a pool with the given handlers. The fallback poll is
 // an hour, so a job that runs at all was picked up by Enqueue's wake-up.
-func mustStartPool(tb testing.TB, db *sqlite.DB, workers int, handlers map[string]jobs.Handler) (*jobs.Pool, *syncBuffer) {
+func mustStartPool(tb testing.TB, db *sqlite.DB, workers int, handlers map[string]jobs.Handler) (*jobs.Pool, *testutil.SyncBuffer) {
 	tb.Helper()
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	pool := jobs.New(jobs.Config{
 		Workers:      workers,
 		Jobs:         sqlite.NewJobService(db),

@@ -1,15 +1,14 @@
 package sim_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/testutil"
 	"github.com/left4me/left4me/rcon"
 	"github.com/left4me/left4me/sim"
 )
@@ -22,24 +21,6 @@ func TestMain(m *testing.M) {
 		os.Exit(sim.Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
-}
-
-// syncBuffer collects the sim's console output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // gameRoot creates a game root holding files (paths relative to
@@ -81,7 +62,7 @@ func fixedClock(c *sim.Config) {
 
 // startSim runs an in-process sim on a free loopback port, with the
 // srcds_run command line args plus the test's root and address.
-func startSim(t testing.TB, root string, args []string, opts ...simOpt) (*sim.Server, *syncBuffer) {
+func startSim(t testing.TB, root string, args []string, opts ...simOpt) (*sim.Server, *testutil.SyncBuffer) {
 	t.Helper()
 	full := append([]string{"-game", "left4dead2", "+ip", "127.0.0.1", "+hostport", "0", "-simroot", root}, args...)
 	cfg, err := sim.ParseArgs(full)
@@ -91,7 +72,7 @@ func startSim(t testing.TB, root string, args []string, opts ...simOpt) (*sim.Se
 	for _, o := range opts {
 		o(&cfg)
 	}
-	out := &syncBuffer{}
+	out := &testutil.SyncBuffer{}
 	srv, err := sim.Start(context.Background(), cfg, out)
 	if err != nil {
 		t.Fatal(err)

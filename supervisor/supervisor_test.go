@@ -18,6 +18,7 @@ import (
 	"github.com/left4me/left4me"
 	"github.com/left4me/left4me/host"
 	"github.com/left4me/left4me/host/hosttest"
+	"github.com/left4me/left4me/internal/testutil"
 	"github.com/left4me/left4me/overlayfs"
 	"github.com/left4me/left4me/supervisor"
 )
@@ -227,7 +228,7 @@ func TestLogsTailAndFollow(t *testing.T) {
 
 	fake.SetMode(t, "run")
 	ctx, cancel := context.WithCancel(t.Context())
-	var buf syncBuffer
+	var buf testutil.SyncBuffer
 	done := make(chan error)
 	go func() { done <- s.Logs(ctx, "srv", 0, true, &buf) }()
 	if err := s.Enable(t.Context(), "srv"); err != nil {
@@ -243,23 +244,6 @@ func TestLogsTailAndFollow(t *testing.T) {
 	if strings.Contains(buf.String(), "line one") {
 		t.Error("follow with --lines 0 replayed old lines")
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestRunForeground(t *testing.T) {

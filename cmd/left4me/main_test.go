@@ -15,12 +15,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/left4me/left4me"
+	"github.com/left4me/left4me/internal/testutil"
 )
 
 // binary is the left4me command built once for all tests.
@@ -58,25 +58,8 @@ type panel struct {
 	url    string
 	data   string
 	port   int // the one game port of its range
-	stderr *syncBuffer
+	stderr *testutil.SyncBuffer
 	done   chan struct{}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 const adminPassword = "e2e-admin-password"
@@ -102,7 +85,7 @@ func startDemoRange(t testing.TB, data string, port, end int, extra ...string) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &panel{t: t, cmd: cmd, data: data, port: port, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &panel{t: t, cmd: cmd, data: data, port: port, stderr: &testutil.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
